@@ -1,0 +1,3 @@
+module github.com/pbx-dev/pbx
+
+go 1.26
