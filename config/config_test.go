@@ -1,0 +1,96 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/pbx-dev/pbx/core/format"
+)
+
+func TestDefaultIsValidAndLoopbackOnly(t *testing.T) {
+	c := Default()
+	if c.SIP.UDP != "127.0.0.1:5060" || c.SIP.TCP != "127.0.0.1:5060" || !c.SIP.MediaIP.IsLoopback() {
+		t.Fatalf("default not on loopback: %+v", c.SIP)
+	}
+	if !strings.HasPrefix(c.Control, "127.0.0.1:") {
+		t.Fatalf("control %q", c.Control)
+	}
+	if len(c.Endpoints) != 3 || c.Endpoints[0].Name != "1001" || !c.Endpoints[0].Auth {
+		t.Fatalf("endpoints %+v", c.Endpoints)
+	}
+	if !c.Endpoints[0].Codecs.Contains(format.ULaw) {
+		t.Fatal("codecs")
+	}
+}
+
+func TestErrorsHaveFileAndLine(t *testing.T) {
+	cases := map[string]struct{ in, want string }{
+		"unknown key":        {"[general]\nbogus = 1\n", "x.conf:2: unknown key \"bogus\" in [general]"},
+		"wrong type":         {"[sip]\nrtp_start = lots\n", "x.conf:2: rtp_start must be a number"},
+		"port out of range":  {"[sip]\nrtp_end = 70000\n", "x.conf:2: rtp_end 70000 out of range"},
+		"duplicate endpoint": {"[1001]\ntype=endpoint\npassword=a\n[1001]\ntype=endpoint\npassword=b\n", "x.conf:4: duplicate endpoint [1001] (first at x.conf:1)"},
+		"no password":        {"[1001]\ntype=endpoint\n", "x.conf:1: endpoint [1001] has no password"},
+		"bad codec":          {"[1001]\ntype=endpoint\npassword=a\ncodecs=ulaw,gsm\n", "x.conf:4: codecs: format: unknown format \"gsm\""},
+		"outside section":    {"key = v\n", "x.conf:1: key outside any section"},
+		"malformed header":   {"[sip\n", "x.conf:1: malformed section header"},
+		"not key value":      {"[sip]\njunk\n", "x.conf:2: expected key = value"},
+		"unknown section":    {"[foo]\nbar = 1\n", "x.conf:2: unknown key \"bar\" in endpoint [foo]"},
+		"bad address":        {"[sip]\nudp = localhost\n", "x.conf:2: udp must be ip:port"},
+		"bad log level":      {"[general]\nlog_level = loud\n", "x.conf:2: log_level must be"},
+		"range inverted":     {"[sip]\nrtp_start = 20000\nrtp_end = 10000\n", "rtp_start 20000 must be below rtp_end 10000"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse("x.conf", strings.NewReader(tc.in))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestAllErrorsReportedAtOnce(t *testing.T) {
+	_, err := Parse("x.conf", strings.NewReader("[general]\na=1\nb=2\n"))
+	if err == nil || strings.Count(err.Error(), "unknown key") != 2 {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestEscapedSemicolonAndComments(t *testing.T) {
+	c, err := Parse("x.conf", strings.NewReader("[1001] ; phone\ntype = endpoint ; comment\npassword = a\\;b\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Endpoints[0].Password != "a;b" {
+		t.Fatalf("password %q", c.Endpoints[0].Password)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(string(defaultConf))
+	f.Add("[sip]\nudp=1.2.3.4:5\n")
+	f.Add("[x]\ntype=endpoint\npassword=;\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := Parse("f.conf", strings.NewReader(s))
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error not wrapping ErrInvalid: %v", err)
+			}
+			return
+		}
+		if c.SIP.RTPStart >= c.SIP.RTPEnd {
+			t.Fatal("accepted an inverted port range")
+		}
+		names := map[string]bool{}
+		for _, e := range c.Endpoints {
+			if names[e.Name] {
+				t.Fatalf("duplicate endpoint %s accepted", e.Name)
+			}
+			names[e.Name] = true
+		}
+	})
+}
