@@ -88,6 +88,8 @@ type Channel struct {
 	vars       map[string]string
 	callerNum  string
 	callerName string
+	dialCtx    string
+	dialExten  string
 	neg        negotiation
 
 	in       chan *frame.Frame
@@ -130,6 +132,10 @@ type Config struct {
 	CallerNum, CallerName string
 	// Vars are initial channel variables (copied).
 	Vars map[string]string
+	// Context and Exten are where an inbound call enters the dialplan (the
+	// endpoint's context and the dialled number); empty means the handler's
+	// defaults ("default" and "s").
+	Context, Exten string
 }
 
 func newChannel(r *Registry, cfg Config, id, name string) *Channel {
@@ -150,6 +156,7 @@ func newChannel(r *Registry, cfg Config, id, name string) *Channel {
 		c.vars = map[string]string{}
 	}
 	c.callerNum, c.callerName = cfg.CallerNum, cfg.CallerName
+	c.dialCtx, c.dialExten = cfg.Context, cfg.Exten
 	c.log = r.log.With("channel", name)
 	c.ctx, c.cancel = context.WithCancelCause(context.Background())
 	c.state = Down
@@ -289,6 +296,14 @@ func (c *Channel) CallerID() (num, name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.callerNum, c.callerName
+}
+
+// DialplanTarget returns the context and extension an inbound call entered
+// with (see [Config]); empty strings when the driver did not say.
+func (c *Channel) DialplanTarget() (context, exten string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dialCtx, c.dialExten
 }
 
 // SetCallerID sets the caller's number and name.
