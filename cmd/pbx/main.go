@@ -7,7 +7,9 @@ import (
 )
 
 func main() {
-	if err := newRootCmd().Execute(); err != nil {
+	root := newRootCmd()
+	root.SetOut(os.Stdout)
+	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "pbx:", err)
 		os.Exit(1)
 	}

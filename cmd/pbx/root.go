@@ -1,16 +1,7 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-	"os/signal"
-	"syscall"
-	"time"
-
 	"github.com/spf13/cobra"
-
-	"github.com/pbx-dev/pbx/core/channel"
 )
 
 // version is set by the build (-ldflags "-X main.version=...").
@@ -18,12 +9,17 @@ var version = "dev"
 
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
-		Use:           "pbx",
-		Short:         "A multistream PBX",
+		Use:   "pbx",
+		Short: "A multistream PBX: SIP phones, an extensions.conf dialplan, conferences",
+		Long: `pbx is a PBX whose channels carry ordered stream topologies (audio, video,
+text …). "pbx run" starts it on the embedded default configuration; the other
+commands talk to the running PBX over its control endpoint.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newRunCmd(), newVersionCmd())
+	root.PersistentFlags().String("config", "", "configuration file (default: the embedded default)")
+	root.AddCommand(newRunCmd(), newCheckCmd(), newConfigCmd(), newVersionCmd(),
+		newChannelsCmd(), newHangupCmd(), newOriginateCmd(), newReloadCmd(), newShowCmd())
 	return root
 }
 
@@ -31,26 +27,9 @@ func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
+		Args:  cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
 			cmd.Println("pbx", version)
-		},
-	}
-}
-
-func newRunCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "run",
-		Short: "Run the PBX in the foreground",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			reg := channel.NewRegistry(channel.RegistryConfig{Logger: log})
-			log.Info("pbx started", "version", version)
-			<-ctx.Done()
-			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			return reg.Shutdown(sctx)
 		},
 	}
 }
