@@ -68,8 +68,9 @@ func NewControl(c ControlType) *Frame {
 	return f
 }
 
-// NewTopology returns a pooled topology control frame carrying t (frozen
-// here if it is not already).
+// NewTopology returns a pooled topology control frame carrying a frozen
+// snapshot of t: t itself when it is frozen, else a frozen clone (t stays
+// editable by the caller).
 func NewTopology(c ControlType, t *topology.Topology, source any) *Frame {
 	f := NewControl(c)
 	if t != nil {
@@ -97,8 +98,9 @@ func NewNull() *Frame {
 
 // Prepend grows the payload by n bytes at the front, using the headroom,
 // and returns the new payload. It copies when the headroom is too small.
+// The n new bytes are not cleared: the caller writes them (an RTP header).
 func (f *Frame) Prepend(n int) []byte {
-	if f.buf != nil && f.off >= n && sameBacking(f.buf[f.off:], f.Payload) {
+	if f.inBuf() && f.off >= n {
 		f.off -= n
 		f.Payload = f.buf[f.off : f.off+n+len(f.Payload)]
 		return f.Payload
@@ -109,30 +111,44 @@ func (f *Frame) Prepend(n int) []byte {
 	return p
 }
 
-func sameBacking(a, b []byte) bool {
-	return len(b) > 0 && cap(a) > 0 && &a[:1][0] == &b[:1][0]
+// inBuf reports whether f.Payload starts at f.buf[f.off]. An empty payload
+// counts: it holds nothing, so it may move into the buffer.
+func (f *Frame) inBuf() bool {
+	if f.buf == nil || f.off > len(f.buf) {
+		return false
+	}
+	if len(f.Payload) == 0 {
+		return true
+	}
+	a := f.buf[f.off:]
+	return len(a) > 0 && &a[0] == &f.Payload[0]
 }
 
 // SetPayloadLen resizes the payload to n bytes within the pooled buffer,
-// reallocating only when it does not fit. Existing content is kept up to n.
+// reallocating only when it does not fit. Existing content is kept up to n;
+// bytes beyond the old length are zero.
 func (f *Frame) SetPayloadLen(n int) []byte {
-	if f.buf != nil && f.off+n <= len(f.buf) && (len(f.Payload) == 0 || sameBacking(f.buf[f.off:], f.Payload)) {
+	old := len(f.Payload)
+	switch {
+	case f.inBuf() && f.off+n <= len(f.buf):
 		f.Payload = f.buf[f.off : f.off+n]
-		return f.Payload
-	}
-	if n <= cap(f.Payload) {
+	case n <= cap(f.Payload):
 		f.Payload = f.Payload[:n]
-		return f.Payload
+	default:
+		p := make([]byte, n)
+		copy(p, f.Payload)
+		f.Payload = p
+		return p
 	}
-	p := make([]byte, n)
-	copy(p, f.Payload)
-	f.Payload = p
-	return p
+	if n > old {
+		clear(f.Payload[old:])
+	}
+	return f.Payload
 }
 
 // Clone returns a deep copy owned by the caller, from the pool.
 func (f *Frame) Clone() *Frame {
-	c := Get(len(f.Payload))
+	c := get(len(f.Payload))
 	buf, off, class := c.buf, c.off, c.class
 	*c = *f
 	c.buf, c.off, c.class, c.inPool = buf, off, class, false
@@ -144,8 +160,8 @@ func (f *Frame) Clone() *Frame {
 // IsMedia reports whether f is a voice, video, text or image frame.
 func (f *Frame) IsMedia() bool { return f.Kind.IsMedia() }
 
-// MediaType returns the media type of a media frame, from its kind (and its
-// format when set); other frames report [format.Unknown].
+// MediaType returns the media type of a media frame, from its kind; other
+// frames report [format.Unknown].
 func (f *Frame) MediaType() format.MediaType {
 	switch f.Kind {
 	case Voice:

@@ -26,10 +26,18 @@ func init() {
 }
 
 // Get returns a zeroed frame, owned by the caller, whose payload has length
-// size and whose buffer keeps [Headroom] bytes in front. Stream is
-// [DefaultStream]. Sizes above the largest class are allocated and not
-// pooled.
+// size (all zero bytes, as from make) and whose buffer keeps [Headroom]
+// bytes in front. Stream is [DefaultStream]. Sizes above the largest class
+// are allocated and not pooled.
 func Get(size int) *Frame {
+	f := get(size)
+	clear(f.Payload)
+	return f
+}
+
+// get is Get without clearing a pooled payload, for callers that overwrite
+// all of it.
+func get(size int) *Frame {
 	stats.gets.Add(1)
 	for i, c := range classes {
 		if size <= c {

@@ -3,6 +3,7 @@ package stream
 import (
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 
 	"github.com/pbx-dev/pbx/core/format"
@@ -166,13 +167,27 @@ func (s *Stream) Equal(o *Stream) bool {
 }
 
 // String returns "<pos>:<name>:<type>:<state> (<fmt>|<fmt>)", the stable
-// form used in logs and the CLI, e.g. "0:audio-0:audio:sendrecv (ulaw|alaw)".
+// form used in logs and the CLI, e.g. "0:audio-0:audio:sendrecv (ulaw|alaw)";
+// a stream without formats prints "(nothing)" in place of the list.
 func (s *Stream) String() string {
 	if s == nil {
 		return "(null stream)"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d:%s:%s:%s (%s)", s.position, s.name, s.typ, s.state, s.formats)
+	b.WriteString(strconv.Itoa(s.position))
+	b.WriteByte(':')
+	b.WriteString(s.name)
+	b.WriteByte(':')
+	b.WriteString(s.typ.String())
+	b.WriteByte(':')
+	b.WriteString(s.state.String())
+	if s.formats.IsEmpty() {
+		b.WriteString(" (nothing)") // Caps.String's form, not "((nothing))"
+	} else {
+		b.WriteString(" (")
+		b.WriteString(s.formats.String())
+		b.WriteByte(')')
+	}
 	return b.String()
 }
 
@@ -184,9 +199,10 @@ func AutoName(t format.MediaType, pos int) string { return fmt.Sprintf("%s-%d", 
 
 // Attach records that s now belongs to owner at position pos, naming it
 // automatically if its name is empty. It is called by core/topology; it
-// returns [ErrAttached] if s already belongs to another owner.
+// returns [ErrAttached] if s already belongs to a topology, owner included:
+// a stream holds one slot of one topology.
 func Attach(s *Stream, owner any, pos int) error {
-	if s.owner != nil && s.owner != owner {
+	if s.owner != nil {
 		return fmt.Errorf("%w: %s", ErrAttached, s.name)
 	}
 	s.mutable()

@@ -1,6 +1,9 @@
 package topology
 
-import "github.com/pbx-dev/pbx/core/format"
+import (
+	"github.com/pbx-dev/pbx/core/format"
+	"github.com/pbx-dev/pbx/core/stream"
+)
 
 // Slots is a bridge's list of media slots. It only grows: the first channel
 // mapped defines the order, and later channels are fitted by "n-th of type".
@@ -12,8 +15,14 @@ type Slots struct {
 // Len returns the number of slots.
 func (sl *Slots) Len() int { return len(sl.types) }
 
-// Type returns the media type of slot i.
-func (sl *Slots) Type(i int) format.MediaType { return sl.types[i] }
+// Type returns the media type of slot i, or [format.Unknown] if i is out of
+// range.
+func (sl *Slots) Type(i int) format.MediaType {
+	if i < 0 || i >= len(sl.types) {
+		return format.Unknown
+	}
+	return sl.types[i]
+}
 
 // Map pairs the streams of t with slots: the n-th stream of type T goes to
 // the n-th slot of type T, appending a slot when there is none. Removed
@@ -22,9 +31,13 @@ func (sl *Slots) Type(i int) format.MediaType { return sl.types[i] }
 // toBridge[i] is the slot of stream i. toChannel[s] is the stream index of
 // slot s, or -1 when no stream of t maps to it (never 0 by accident).
 func (sl *Slots) Map(t *Topology) (toBridge, toChannel []int) {
-	toBridge = make([]int, t.Len())
+	var streams []*stream.Stream
+	if t != nil {
+		streams = t.streams
+	}
+	toBridge = make([]int, len(streams))
 	seen := map[format.MediaType]int{}
-	for i, s := range t.streams {
+	for i, s := range streams {
 		mt := s.Type()
 		seen[mt]++
 		n, slot := seen[mt], -1

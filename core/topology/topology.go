@@ -3,6 +3,7 @@ package topology
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/pbx-dev/pbx/core/format"
@@ -69,6 +70,9 @@ func (t *Topology) Len() int {
 
 // ActiveLen returns the number of streams that are not removed.
 func (t *Topology) ActiveLen() int {
+	if t == nil {
+		return 0
+	}
 	n := 0
 	for _, s := range t.streams {
 		if !s.IsRemoved() {
@@ -145,7 +149,7 @@ func (t *Topology) Delete(i int) error {
 		return fmt.Errorf("%w: delete %d of %d", ErrOutOfRange, i, len(t.streams))
 	}
 	stream.Detach(t.streams[i])
-	t.streams = append(t.streams[:i], t.streams[i+1:]...)
+	t.streams = slices.Delete(t.streams, i, i+1) // zeroes the vacated tail slot
 	for j := i; j < len(t.streams); j++ {
 		stream.Renumber(t.streams[j], j)
 	}
@@ -153,15 +157,22 @@ func (t *Topology) Delete(i int) error {
 }
 
 // AddReusingRemoved puts s into the first removed slot, or appends it when
-// there is none, and returns its position.
+// there is none, and returns its position. An empty name, or the automatic
+// name of the slot's previous stream, becomes s's automatic name there. On
+// error s is left untouched and the position is -1.
 func (t *Topology) AddReusingRemoved(s *stream.Stream) (int, error) {
 	for i, old := range t.streams {
-		if old.IsRemoved() {
-			if s.Name() == "" || s.Name() == stream.AutoName(old.Type(), i) {
-				s.SetName(stream.AutoName(s.Type(), i))
-			}
-			return i, t.Set(i, s)
+		if !old.IsRemoved() {
+			continue
 		}
+		inherited := s.Name() == stream.AutoName(old.Type(), i)
+		if err := t.Set(i, s); err != nil {
+			return -1, err
+		}
+		if inherited {
+			s.SetName(stream.AutoName(s.Type(), i))
+		}
+		return i, nil
 	}
 	return t.Append(s)
 }
@@ -188,6 +199,9 @@ func (t *Topology) Formats() format.Caps { return t.FormatsOfType(format.Unknown
 // [format.Unknown] means every type.
 func (t *Topology) FormatsOfType(mt format.MediaType) format.Caps {
 	var c format.Caps
+	if t == nil {
+		return c
+	}
 	for _, s := range t.streams {
 		if s.IsRemoved() || (mt != format.Unknown && s.Type() != mt) {
 			continue
@@ -340,7 +354,13 @@ func parseStream(s string, want int) (*stream.Stream, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSyntax, err)
 	}
-	fs, err := format.ParseCaps(strings.TrimSuffix(caps, ")"))
+	// caps is the text after " (": "ulaw|alaw)" or, for no formats,
+	// "nothing)" (the stream prints "(nothing)", not "((nothing))").
+	list := strings.TrimSuffix(caps, ")")
+	if list == "nothing" {
+		list = ""
+	}
+	fs, err := format.ParseCaps(list)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSyntax, err)
 	}
