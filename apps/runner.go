@@ -285,38 +285,25 @@ func (s *Session) callerNum() string {
 	return n
 }
 
-// Goto jumps to [[context,]exten,]priority|label; the jump takes effect when
-// the current application returns.
+// Goto jumps to [[context,]exten,]priority|label (also +n/-n); the jump
+// takes effect when the current application returns. A target where
+// nothing would run sends the call to "i" when the context has one.
 func (s *Session) Goto(target string) error {
-	parts := dialplan.SplitArgs(target)
-	ctxName, exten := s.Context, s.Exten
-	var prio string
-	switch len(parts) {
-	case 1:
-		prio = parts[0]
-	case 2:
-		exten, prio = parts[0], parts[1]
-	case 3:
-		ctxName, exten, prio = parts[0], parts[1], parts[2]
-	default:
-		return fmt.Errorf("goto %q: want [[context,]exten,]priority", target)
-	}
-	ctxName, exten, prio = strings.TrimSpace(ctxName), strings.TrimSpace(exten), strings.TrimSpace(prio)
-	n, err := strconv.Atoi(prio)
-	if err != nil {
-		_, p := s.r.Plan().FindLabel(ctxName, exten, s.callerNum(), prio)
-		if p == nil {
-			s.log.Warn("goto: no such label", "target", target)
-			plan := s.r.Plan()
-			if s.enterSpecial(plan, "i") {
-				return nil
-			}
-			return fmt.Errorf("goto %q: no such label", target)
+	plan := s.r.Plan()
+	t, err := dialplan.ParseTarget(target)
+	if err == nil {
+		var loc dialplan.Location
+		loc, err = plan.Resolve(dialplan.Location{Context: s.Context, Exten: s.Exten, Priority: s.Priority}, s.callerNum(), t)
+		if err == nil {
+			s.Context, s.Exten, s.Priority, s.jumped = loc.Context, loc.Exten, loc.Priority, true
+			return nil
 		}
-		n = p.Number
 	}
-	s.Context, s.Exten, s.Priority, s.jumped = ctxName, exten, n, true
-	return nil
+	s.log.Warn("bad goto target", "target", target, "error", err)
+	if s.enterSpecial(plan, "i") {
+		return nil
+	}
+	return fmt.Errorf("goto %q: %w", target, err)
 }
 
 // Var implements dialplan.Env: built-ins, channel variables, globals.
