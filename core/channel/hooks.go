@@ -142,6 +142,7 @@ type hookEntry struct {
 
 type hookLists struct {
 	mu     sync.Mutex // serialises list rebuilds; never held while calling hooks
+	closed bool       // set at hangup, guarded by mu: nothing is added after
 	frame  atomic.Pointer[[]*hookEntry]
 	audio  atomic.Pointer[[]*hookEntry]
 	nextID atomic.Uint64
@@ -159,7 +160,13 @@ func (c *Channel) AttachFrameHook(stream string, h FrameHook) (HookID, error) {
 	e.mu.Lock()
 	h.FrameEvent(HookAttached, nil)
 	e.mu.Unlock()
-	c.hooks.add(&c.hooks.frame, e, false)
+	if !c.hooks.add(&c.hooks.frame, e, false) {
+		// The channel hung up meanwhile: Attached was delivered, so
+		// Detached follows.
+		e.detach.Store(true)
+		e.tryFinish()
+		return 0, ErrHangup
+	}
 	return e.id, nil
 }
 
@@ -178,13 +185,21 @@ func (c *Channel) AttachAudioHook(stream string, h AudioHook) (HookID, error) {
 	if o, ok := h.(AudioOrderer); ok {
 		e.order = o.AudioOrder()
 	}
-	c.hooks.add(&c.hooks.audio, e, true)
+	if !c.hooks.add(&c.hooks.audio, e, true) {
+		return 0, ErrHangup
+	}
 	return e.id, nil
 }
 
-func (l *hookLists) add(list *atomic.Pointer[[]*hookEntry], e *hookEntry, sorted bool) {
+// add appends e to list; it returns false once the channel has hung up
+// (detachAllHooks ran), so no hook is left attached without ever being
+// detached.
+func (l *hookLists) add(list *atomic.Pointer[[]*hookEntry], e *hookEntry, sorted bool) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.closed {
+		return false
+	}
 	var next []*hookEntry
 	if cur := list.Load(); cur != nil {
 		next = append(next, *cur...)
@@ -194,6 +209,7 @@ func (l *hookLists) add(list *atomic.Pointer[[]*hookEntry], e *hookEntry, sorted
 		slices.SortStableFunc(next, func(a, b *hookEntry) int { return a.order - b.order })
 	}
 	list.Store(&next)
+	return true
 }
 
 func (l *hookLists) remove(id HookID) *hookEntry {
@@ -232,6 +248,7 @@ func (c *Channel) DetachHook(id HookID) error {
 func (c *Channel) detachAllHooks() {
 	for _, list := range []*atomic.Pointer[[]*hookEntry]{&c.hooks.frame, &c.hooks.audio} {
 		c.hooks.mu.Lock()
+		c.hooks.closed = true
 		cur := list.Swap(nil)
 		c.hooks.mu.Unlock()
 		if cur == nil {
