@@ -148,10 +148,3 @@ func (l *lifecycle) finish() {
 		fn()
 	}
 }
-
-// channel returns the channel the hook is (or was) attached to, or nil.
-func (l *lifecycle) channel() *channel.Channel {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.ch
-}
