@@ -8,6 +8,32 @@ import (
 
 // Each benchmark iteration translates one 20 ms frame; allocs/op is
 // therefore allocations per 20 ms frame.
+//
+// Reference figures (go test -bench . -benchmem -run XXX ./translate/,
+// 2-core AMD EPYC, Go 1.26; fastest of several runs, taken while other
+// jobs loaded the machine, so treat them as upper bounds):
+//
+//	G711/ulaw-slin                  152 ns    0 allocs
+//	G711/slin-ulaw                  520 ns    0 allocs
+//	G711/alaw-slin                  171 ns    0 allocs
+//	G711/slin-alaw                  345 ns    0 allocs
+//	ULawToALaw/direct                99 ns    0 allocs
+//	ULawToALaw/via-slin             563 ns    0 allocs
+//	Resample/slin8-slin16         5.0 µs    0 allocs
+//	Resample/slin8-slin48          14 µs    0 allocs
+//	Resample/slin16-slin48         15 µs    0 allocs
+//	Resample/slin16-slin8         4.8 µs    0 allocs
+//	Resample/slin48-slin8          15 µs    0 allocs
+//	Resample/slin48-slin16         13 µs    0 allocs
+//	G722/encode                    18 µs    0 allocs
+//	G722/decode                    15 µs    0 allocs
+//	OpusDecode/celt-fb-20ms-mono   32 µs    0 allocs
+//	OpusDecode/celt-fb-20ms-stereo 41 µs    0 allocs
+//	OpusDecode/silk-wb-20ms-mono   40 µs   31 allocs (13.5 kB, inside pion/opus)
+//	Path/alaw-g722                 40 µs    0 allocs
+//	Path/g722-ulaw                 33 µs    0 allocs
+//	Path/opus-ulaw                 44 µs    0 allocs
+//	Build (alaw->g722)            2.8 µs    8 allocs
 
 // benchPath measures one 20 ms frame through a path built by the registry.
 func benchPath(b *testing.B, r *Registry, src, dst format.Format) {
