@@ -142,7 +142,7 @@ func (c *Channel) writeTarget(pos int, have format.Format) (format.Format, bool)
 	if caps.IsEmpty() || caps.Contains(have) {
 		return format.Format{}, false
 	}
-	for _, f := range caps.Formats() {
+	for _, f := range caps.All { // no copy: this runs for every translated voice frame
 		if f.Type == format.Audio && f.Name != format.TelephoneEvent.Name {
 			return f, true
 		}
