@@ -1,0 +1,134 @@
+package bridge
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/pbx-dev/pbx/core/channel"
+	"github.com/pbx-dev/pbx/core/format"
+	"github.com/pbx-dev/pbx/core/frame"
+	"github.com/pbx-dev/pbx/core/topology"
+)
+
+// Member is a channel's membership in a bridge: its stream map (channel
+// stream ↔ bridge slot), mute flag and the work the bridge asks its
+// goroutine to do. A Member exists from Join until Join returns.
+//
+// The member's goroutine is the one that called [Bridge.Join]: it reads
+// the channel, hands frames to the technology, and carries out work the
+// bridge queues for it (topology requests, read format changes), so the
+// requests of one channel are always sent in order, by one goroutine, with
+// no lock held.
+type Member struct {
+	b  *Bridge
+	ch *channel.Channel
+
+	smap  atomic.Pointer[streamMap] // rebuilt on join and TopologyChanged
+	part  atomic.Pointer[participant]
+	muted atomic.Bool
+	work  atomic.Bool // the goroutine has work: see Bridge.service
+
+	// Counters for tests and statistics.
+	topoChanged atomic.Int32 // TopologyChanged frames read in the bridge
+	forwarded   atomic.Uint64
+	dropped     atomic.Uint64
+
+	// Guarded by b.mu.
+	leave    LeaveReason
+	request  *topology.Topology // latest topology to request on ch; nil: none
+	wantRead format.Format      // read format of the default audio stream
+	haveRead format.Format      // what the goroutine applied last
+	want     *topology.Topology // mixing: the topology the bridge wants ch to have
+
+	// Member goroutine only.
+	applied  format.Format
+	readPos  int
+	lastVU   time.Time
+	deadline time.Time
+}
+
+// streamMap is a member's mapping between its streams and the bridge's
+// slots (topology.Slots.Map); immutable once published.
+type streamMap struct {
+	toBridge  []int // channel stream → slot
+	toChannel []int // slot → channel stream, -1 when unmapped
+}
+
+// channelPos returns the stream mapped to slot, or -1.
+func (sm *streamMap) channelPos(slot int) int {
+	if sm == nil || slot < 0 || slot >= len(sm.toChannel) {
+		return -1
+	}
+	return sm.toChannel[slot]
+}
+
+// slot returns the slot of stream pos, or -1.
+func (sm *streamMap) slot(pos int) int {
+	if sm == nil || pos < 0 || pos >= len(sm.toBridge) {
+		return -1
+	}
+	return sm.toBridge[pos]
+}
+
+// Channel returns the member's channel.
+func (m *Member) Channel() *channel.Channel { return m.ch }
+
+// Bridge returns the bridge m belongs to.
+func (m *Member) Bridge() *Bridge { return m.b }
+
+// Muted reports whether the member's audio is kept out of the bridge.
+func (m *Member) Muted() bool { return m.muted.Load() }
+
+// forward writes media frame f (borrowed), read from m, to the stream of
+// to mapped to the same bridge slot. Unmapped slots and removed streams
+// are dropped. Voice is translated by to's write path when the formats
+// differ; other media is written as it is.
+func (m *Member) forward(to *Member, f *frame.Frame) {
+	pos := to.smap.Load().channelPos(m.smap.Load().slot(f.Stream))
+	if pos < 0 {
+		m.dropped.Add(1)
+		return
+	}
+	if s, ok := to.ch.Topology().Stream(pos); !ok || s.IsRemoved() {
+		m.dropped.Add(1)
+		return
+	}
+	if err := to.ch.WriteStream(pos, f); err != nil {
+		m.dropped.Add(1)
+		return
+	}
+	m.forwarded.Add(1)
+}
+
+// passVideoUpdate reports whether a video update read from m may be passed
+// on now (at most one per Config.VideoUpdateInterval). Member goroutine
+// only.
+func (m *Member) passVideoUpdate() bool {
+	iv := m.b.cfg.VideoUpdateInterval
+	if iv < 0 {
+		return true
+	}
+	now := time.Now()
+	if !m.lastVU.IsZero() && now.Sub(m.lastVU) < iv {
+		return false
+	}
+	m.lastVU = now
+	return true
+}
+
+// requestLocked asks m's goroutine to request t on its channel (the latest
+// request wins). b.mu must be held.
+func (m *Member) requestLocked(t *topology.Topology) {
+	m.request = t
+	m.b.wakeLocked(m)
+}
+
+// setReadLocked asks m's goroutine to set the read format of its default
+// audio stream to f (zero: no translation). b.mu must be held.
+func (m *Member) setReadLocked(f format.Format) {
+	if m.wantRead == f {
+		return
+	}
+	m.wantRead = f
+	m.b.wakeLocked(m)
+}
