@@ -193,3 +193,50 @@ exten => ring,1,Ringing()
 		t.Fatal("DIALEDTIME not set")
 	}
 }
+
+func TestDialAnsweredBridgesMediaBothWays(t *testing.T) {
+	f := setup(t, `[default]
+exten => s,1,Dial(Local/200@inner,5)
+ same => n,Hangup()
+[inner]
+exten => 200,1,Answer()
+ same => n,Echo()
+`)
+	f.runner.Bridger = &apps.Bridges{}
+	registerLocal(t, f)
+	m, ch, done := f.call(t, "s")
+	// Wait for the caller to be answered (Dial answers it when 200 does).
+	deadline := time.After(10 * time.Second)
+	select {
+	case <-deadline:
+		t.Fatal("caller never answered")
+	case <-m.AnsweredC():
+	}
+	// Frames from the caller go through the bridge to the Echo on the
+	// Local half and come back; send them at the media pace until one
+	// returns (the first ones may arrive before both sides joined).
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			v := frame.Get(160)
+			v.Kind, v.Format, v.Stream, v.Samples = frame.Voice, format.ULaw, 0, 160
+			v.Payload[0] = 99
+			m.Inject(v)
+		case w := <-m.Written():
+			got := w.Kind == frame.Voice && w.Payload[0] == 99
+			w.Release()
+			if got {
+				if s, _ := ch.Var("DIALSTATUS"); s != "ANSWER" {
+					t.Fatalf("DIALSTATUS=%q", s)
+				}
+				ch.Hangup(0)
+				wait(t, done)
+				return
+			}
+		case <-deadline:
+			t.Fatal("no echo through the bridge")
+		}
+	}
+}

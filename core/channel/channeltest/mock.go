@@ -36,6 +36,7 @@ type Mock struct {
 	in        chan *frame.Frame
 	written   chan *frame.Frame
 	requested chan *topology.Topology
+	answeredC chan struct{}
 }
 
 var (
@@ -57,6 +58,7 @@ func NewMock(t *topology.Topology) *Mock {
 		in:        make(chan *frame.Frame, 256),
 		written:   make(chan *frame.Frame, 1024),
 		requested: make(chan *topology.Topology, 64),
+		answeredC: make(chan struct{}),
 	}
 }
 
@@ -85,9 +87,15 @@ func (m *Mock) Answer(context.Context) error {
 	if m.hungup {
 		return channel.ErrHangup
 	}
+	if !m.answered {
+		close(m.answeredC)
+	}
 	m.answered = true
 	return nil
 }
+
+// AnsweredC is closed when Answer is first called.
+func (m *Mock) AnsweredC() <-chan struct{} { return m.answeredC }
 
 // Answered reports whether Answer was called.
 func (m *Mock) Answered() bool {
