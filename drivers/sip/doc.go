@@ -1,0 +1,148 @@
+// Package sip is the SIP channel driver: phones register with it, call
+// into the PBX, and are called by it. It is the only importer of sipgo
+// (transport, transactions, dialogs) and of pion/rtp; SDP offer/answer is
+// in the sdp subpackage. DESIGN.md §10 is the target; RFC 3261 (SIP), RFC
+// 3264 (offer/answer), RFC 3550 (RTP), RFC 4733 (DTMF), RFC 3398 (causes)
+// and RFC 7616/8760 (digest) are the references.
+//
+// # Wiring
+//
+//	d, err := sip.New(sip.Config{Registry: reg, UDP: "0.0.0.0:5060", MediaIP: ip, Endpoints: eps})
+//	reg.Register(d)                      // dial strings "SIP/alice", "SIP/alice@host:port"
+//	go d.Serve(ctx, dialplanHandler)     // accepts calls; <-d.Ready(), d.Addr("udp")
+//	...
+//	reg.Shutdown(ctx); d.Close()
+//
+// # Registrar
+//
+// REGISTER is always digest-authenticated (one WWW-Authenticate challenge
+// per configured algorithm, MD5 and SHA-256, qop=auth). Nonces are
+// self-validating (an HMAC over their issue time) so unauthenticated
+// requests leave no state; a nonce older than NonceTTL is answered with a
+// fresh challenge carrying stale=true when the rest of the credentials
+// were right; nonce counts must grow. A wrong password is answered 403,
+// and a source IP failing more than AuthFailLimit times in AuthFailWindow
+// gets 403 without a challenge for AuthBlock (logged once). Bindings live
+// in a [Location] (in memory by default) with expiry, up to
+// Endpoint.MaxContacts per user (the binding expiring first makes room),
+// "*" with Expires: 0 removes them all, and an interval below MinExpires
+// is refused with 423.
+//
+// # An inbound call
+//
+//	phone                     sipgo goroutine (INVITE)        mailbox             core
+//	INVITE ─────────────────▶ auth (401/403) ─ ReadInvite
+//	       ◀──────────── 100  sdp.Offer (488 if unusable)
+//	                          RTP sockets, NewChannel ──────────────────────────▶ handler
+//	                          reg.Serve(handler) … blocks for the call
+//	       ◀──────────── 180 ◀──────────────────────── Indicate(Ringing) ◀───── Ringing
+//	       ◀────── 200 + SDP ◀──────────────────────── Answer ◀──────────────── Answer
+//	ACK ────────────────────▶ OnAck: ReadAck, stop 2xx retransmission (no mailbox)
+//	BYE ────────────────────▶ OnBye ─ enqueue ───────▶ 200, Hangup frame ─────▶ Read: EOF
+//
+// The INVITE's sipgo goroutine runs the dialplan handler ([channel.Handler])
+// for the whole call and returns once the call is torn down. Before the
+// answer, the core's Hangup becomes a final response mapped from the cause
+// (RFC 3398, cause.go, testdata/causes.golden) with a Reason header; after
+// it, a BYE with a Reason header. Busy and Congestion indications send 486
+// and 503; Progress sends 183 with the answer SDP (early media). A CANCEL
+// is answered by sipgo's transaction layer (200, then 487); the driver
+// then reports a Hangup frame with cause 16. The channel's dialplan entry
+// point is the endpoint's Context and the Request-URI user
+// ([channel.Config] Context and Exten); unknown callers get 403 unless
+// [Config].GuestContext admits them.
+//
+// # An outbound call
+//
+// Request("alice") looks alice's bindings up (none: an error carrying
+// [channel.CauseSubscriberAbsent]); Request("alice@host:port") or a sip:
+// URI dials directly. Call sends one INVITE per binding, in parallel, each
+// with its own SDP session over shared RTP sockets: 180 and 183 become
+// Ringing and Progress frames (183 with SDP starts early media), the first
+// 2xx wins (ACK, TopologyChanged with the negotiated topology, Answer
+// frame) and the other branches are cancelled; a 2xx that loses the race
+// is acknowledged and hung up. When every branch failed, the best final
+// status (6xx, then 486, then the lowest class) becomes a Hangup frame
+// with its RFC 3398 cause. Hangup before the answer cancels the branches
+// (sipgo sends CANCEL once a provisional arrived), after it sends a BYE.
+//
+// # The mailbox
+//
+// sipgo handles every message on its own goroutine and keeps no order
+// (LIBRARIES.md §0.4). Each call therefore has one mailbox goroutine (run)
+// that processes every signalling event of the call one at a time, in
+// order: BYE, re-INVITE, INFO, CANCEL, Answer/Indicate/Hangup/
+// RequestTopology from the core, branch responses, helper completions and
+// the RTP timeout. sipgo handlers only enqueue and wait for their reply,
+// so a retransmission, a 180 after the 200 or an ACK racing a re-INVITE
+// meets a consistent state. The mailbox never waits on the network:
+// transactions that wait for a response (BYE, re-INVITE, outbound INVITE
+// branches, 2xx retransmission until the ACK) run on helper goroutines
+// that post their outcome back; the mailbox goroutine ends once the core
+// hung up, the dialog is over and no helper is outstanding. ACKs are the
+// exception: an ACK's sipgo goroutine confirms the dialog directly, since
+// the mailbox may itself be waiting to hear about that ACK.
+//
+// # re-INVITE
+//
+// A far-end re-INVITE is answered from the SDP session's current state
+// (491 while our own offer is pending, 488 when unacceptable), with the
+// PBX's wishes (hold) as constraints; the core hears TopologyChanged when
+// the topology changed and TopologySourceChanged when only the remote
+// source did, and the RTP streams are reconfigured (new streams get
+// sockets, removed ones are closed, remotes updated). A re-INVITE arriving
+// before the ACK of our 2xx counts as that ACK. The core's
+// RequestTopology and Hold/Unhold indications send a re-INVITE; its 2xx
+// is acknowledged by the driver (sipgo's Do does not), a 491 is retried
+// after the RFC 3261 §14.1 back-off, and every request ends with a
+// TopologyChanged carrying the topology then in force (the old one after a
+// failure), as the channel core requires.
+//
+// # Media
+//
+// Each active stream (m-line) has one UDP socket pair from the RTP port
+// range (even port RTP, odd RTCP; RTCP is not processed yet, and RTCP
+// multiplexed on the RTP port is counted and dropped) and one reader
+// goroutine. Symmetric RTP: the first valid packet's source is learned and
+// packets from any other source are then ignored (counted as foreign);
+// RTP is sent to the learned source, else to the announced address. A
+// received packet's payload is copied into a pooled frame (pion's
+// Unmarshal aliases the read buffer) tagged with the stream position,
+// format (by payload type, per m-line), samples, timestamp, sequence
+// number and marker, and handed to a bounded queue (64 frames; the oldest
+// is dropped and counted when full, so the reader never blocks).
+// telephone-event packets go through an RFC 4733 receiver and become
+// DTMFBegin/DTMFEnd frames on the control queue. Frames written by the core
+// are marshalled into a preallocated per-stream buffer: own SSRC, own
+// sequence numbers, and an own audio timeline (advancing by each frame's
+// duration, by wall-clock time after a silence, with the marker bit on the
+// first packet and each talk-spurt), so numbering stays continuous
+// whoever feeds the stream; video timestamps keep the input's spacing. An
+// answered call whose streams receive nothing for RTPTimeout (not while
+// on hold) is hung up with cause 102. The steady-state receive and send
+// paths allocate nothing (see the benchmarks).
+//
+// There is no jitter buffer in the driver: frames are delivered as they
+// arrive, which is what a two-party bridge wants (DESIGN.md §10).
+// Applications that terminate media are to use internal/jitter in the
+// core's read path (not wired yet).
+//
+// # Goroutines and locks
+//
+// Per driver: one sipgo read loop per listener (plus sipgo's per-message
+// goroutines). Per call: the INVITE goroutine (inbound only, running the
+// dialplan), the mailbox goroutine, one RTP reader per active stream, and
+// short-lived helpers; all are waited for by [Driver.Close]. Driver.mu
+// guards the dialog index; a call's signalling state belongs to its
+// mailbox goroutine and needs no lock; the media set and each stream's
+// negotiated parameters are swapped atomically; a stream's sendMu
+// serialises the core's writes with DTMF sending around the sequence and
+// timestamp state. No lock is held while calling sipgo, the core or
+// another call.
+//
+// # Frames
+//
+// ReadFrame returns frames the caller owns (fresh from the pool).
+// WriteFrame and Indicate borrow their frame and keep nothing: the payload
+// is copied into the packet buffer before they return.
+package sip

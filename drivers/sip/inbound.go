@@ -1,0 +1,457 @@
+package sip
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	sipmsg "github.com/emiago/sipgo/sip"
+
+	"github.com/pbx-dev/pbx/core/channel"
+	"github.com/pbx-dev/pbx/core/frame"
+	"github.com/pbx-dev/pbx/core/topology"
+	"github.com/pbx-dev/pbx/drivers/sip/sdp"
+)
+
+// Channel variables set on inbound channels. The dialplan entry point is
+// [channel.Config].Context (the endpoint's Context, or
+// [Config].GuestContext) and Exten (the user part of the Request-URI).
+const (
+	// VarUser is the authenticated (or claimed) endpoint user.
+	VarUser = "SIP_USER"
+	// VarCallID is the Call-ID of the dialog.
+	VarCallID = "SIP_CALLID"
+	// VarSource is the address the INVITE came from.
+	VarSource = "SIP_SOURCE"
+)
+
+// handleInvite runs on the INVITE's sipgo goroutine. A new call is
+// authenticated, negotiated, turned into a channel, and served by the
+// dialplan handler on this goroutine until it ends; a re-INVITE goes to
+// its call's mailbox.
+func (d *Driver) handleInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	if to := req.To(); to != nil && to.Params.Has("tag") {
+		if c := d.findCall(req); c != nil {
+			c.request(req, tx)
+		} else {
+			d.respond(tx, req, 481)
+		}
+		return
+	}
+	if !d.track() {
+		d.respond(tx, req, 503)
+		return
+	}
+	defer d.wg.Done()
+	d.mu.Lock()
+	h := d.handler
+	d.mu.Unlock()
+	from := req.From()
+	if h == nil || from == nil || req.CSeq() == nil || req.CallID() == nil {
+		d.respond(tx, req, 400)
+		return
+	}
+	if !from.Params.Has("tag") {
+		d.respond(tx, req, 400)
+		return
+	}
+	user := from.Address.User
+	ep, known := d.cfg.Endpoints.Endpoint(user)
+	context := ""
+	switch {
+	case known && ep.Auth:
+		var ok bool
+		if ep, ok = d.authorize(req, tx, user); !ok {
+			return
+		}
+		context = ep.Context
+	case known:
+		context = ep.Context
+	case d.cfg.GuestContext != "":
+		context = d.cfg.GuestContext
+		ep = Endpoint{User: user}
+	default:
+		d.log.Debug("invite from unknown user rejected", "user", user, "source", req.Source())
+		d.respond(tx, req, 403)
+		return
+	}
+	body := req.Body()
+	if len(body) == 0 {
+		// Late offer (the offer in our 2xx, the answer in the ACK) is not
+		// supported yet.
+		d.respond(tx, req, 488, sipmsg.NewHeader("Warning", `399 pbx "offerless INVITE not supported"`))
+		return
+	}
+	dua := d.dialogUA(req.Transport())
+	if dua == nil {
+		d.respond(tx, req, 503)
+		return
+	}
+	sess, err := dua.ReadInvite(req, tx)
+	if err != nil {
+		d.log.Debug("invite rejected", "error", err, "call_id", callIDOf(req))
+		d.respond(tx, req, 400)
+		return
+	}
+	_ = tx.Respond(sipmsg.NewResponseFromRequest(req, 100, "Trying", nil))
+
+	c := newCall(d, true, callIDOf(req))
+	c.user = user
+	c.caps = d.cfg.codecsOf(&ep)
+	c.srv, c.inviteTx, c.inviteReq = sess, tx, sess.InviteRequest
+	c.offerBody = body
+	c.sdp, err = c.newSDP(nil)
+	if err != nil {
+		d.respond(tx, req, 500)
+		return
+	}
+	ans, err := c.sdp.Offer(body, sdp.Capabilities{Formats: c.caps})
+	if err != nil {
+		for _, s := range c.sockets {
+			d.port.free(s)
+		}
+		c.log.Debug("offer rejected", "error", err)
+		res := c.d.response(c.inviteReq, 488, nil)
+		res.AppendHeader(sipmsg.NewHeader("Warning", `399 pbx "`+sanitizeWarning(err.Error())+`"`))
+		_ = tx.Respond(res)
+		return
+	}
+	if ans.Warnings != nil {
+		c.log.Debug("offer warnings", "error", ans.Warnings)
+	}
+	c.applyMedia(ans.Media)
+	c.setTopology(ans.Topology)
+	if !tx.OnCancel(func(*sipmsg.Request) { c.cancOnce.Do(func() { close(c.cancelled) }) }) {
+		c.cancOnce.Do(func() { close(c.cancelled) })
+	}
+	if !c.start() {
+		for _, s := range c.sockets {
+			d.port.free(s)
+		}
+		_ = tx.Respond(c.d.response(c.inviteReq, 503, nil))
+		return
+	}
+	d.bindDialog(sess.ID, c)
+	exten := req.Recipient.User
+	ch, err := d.reg.NewChannel(channel.Config{
+		Tech:       c,
+		Name:       Name + "/" + displayUser(user),
+		Inbound:    true,
+		CallerNum:  user,
+		CallerName: from.DisplayName,
+		Context:    context,
+		Exten:      exten,
+		Vars: map[string]string{
+			VarUser:   user,
+			VarCallID: c.callID,
+			VarSource: req.Source(),
+		},
+	})
+	if err != nil {
+		c.Hangup(channel.CauseSystemShutdown)
+		<-c.done
+		return
+	}
+	d.reg.Serve(ch.Context(), h, ch)
+	<-c.done
+}
+
+// displayUser returns the user for channel names ("anonymous" for none).
+func displayUser(u string) string {
+	if u == "" {
+		return "anonymous"
+	}
+	return u
+}
+
+// track counts a goroutine the driver must wait for; false after Close.
+func (d *Driver) track() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return false
+	}
+	d.wg.Add(1)
+	return true
+}
+
+// respondInvite sends a final error response to the INVITE, with a
+// Reason header for cause.
+func (c *call) respondInvite(status int, cause channel.Cause) {
+	if c.st.finalSent {
+		return
+	}
+	c.st.finalSent = true
+	res := c.d.response(c.inviteReq, status, nil)
+	if cause != 0 {
+		res.AppendHeader(sipmsg.NewHeader("Reason", reasonHeader(cause)))
+	}
+	if err := c.inviteTx.Respond(res); err != nil {
+		c.log.Debug("final response failed", "sip_status", status, "error", err)
+	}
+}
+
+// hangupInbound ends an inbound call for the core (or shutdown): a final
+// response before answer, a BYE after.
+func (c *call) hangupInbound(cause channel.Cause) {
+	switch {
+	case !c.st.finalSent:
+		status := CauseToStatus(cause)
+		c.log.Debug("rejecting call", "cause", cause, "sip_status", status)
+		c.respondInvite(status, cause)
+	case c.st.answered:
+		c.stopAck()
+		c.sendBye(cause)
+	}
+}
+
+// onCancel handles the caller's CANCEL: the transaction layer already
+// answered 200 to it and 487 to the INVITE.
+func (c *call) onCancel() {
+	if c.st.finalSent || c.st.ended {
+		return // too late: the call was answered or rejected first
+	}
+	c.st.finalSent = true
+	c.log.Debug("caller cancelled")
+	c.remoteEnd(channel.CauseNormalClearing)
+}
+
+// answer sends the 200 OK with the answer SDP. t, when not nil and no
+// early media fixed the answer, narrows the streams: the offer is answered
+// again with t as the local wishes.
+func (c *call) answer(t *topology.Topology) error {
+	switch {
+	case c.st.ended:
+		return channel.ErrHangup
+	case c.st.answered:
+		return nil
+	case c.st.finalSent:
+		return ErrRejected
+	}
+	select {
+	case <-c.inviteTx.Done():
+		return channel.ErrHangup
+	default:
+	}
+	if t != nil && !c.st.early && !t.Equal(c.Topology()) {
+		if err := c.reanswer(t); err != nil {
+			return err
+		}
+	}
+	res := sipmsg.NewSDPResponseFromRequest(c.inviteReq, c.sdp.Local())
+	c.decorate(res)
+	c.srv.InviteResponse = res
+	if err := c.inviteTx.Respond(res); err != nil {
+		return fmt.Errorf("sip: answer %s: %w", c.callID, err)
+	}
+	select {
+	case <-c.cancelled:
+		// The CANCEL won inside the transaction: 487 went out, our 200
+		// did not. run handles the cancel next.
+		return channel.ErrHangup
+	default:
+	}
+	c.st.answered, c.st.finalSent = true, true
+	c.expectAck(c.inviteTx, res)
+	c.startRTPTimer()
+	return nil
+}
+
+// reanswer answers the INVITE's offer again with t as the local wishes,
+// reusing the sockets already bound for each m-line.
+func (c *call) reanswer(t *topology.Topology) error {
+	prev := map[int]int{}
+	for i, s := range c.media.Load().streams {
+		if s != nil {
+			prev[i] = s.conn.port
+		}
+	}
+	s, err := c.newSDP(prev)
+	if err != nil {
+		return err
+	}
+	ans, err := s.Offer(c.offerBody, sdp.Capabilities{Formats: c.caps, Streams: t})
+	if err != nil {
+		return fmt.Errorf("sip: answer with %s: %w", t, err)
+	}
+	c.sdp = s
+	c.want = t.Snapshot()
+	c.applyMedia(ans.Media)
+	c.queueTopology(frame.TopologyChanged, c.setTopology(ans.Topology))
+	return nil
+}
+
+// decorate adds the headers every 2xx and 18x of ours carries.
+func (c *call) decorate(res *sipmsg.Response) {
+	if res.Contact() == nil {
+		if ct := c.contact(); ct != nil {
+			res.AppendHeader(ct)
+		}
+	}
+	res.AppendHeader(sipmsg.NewHeader("Allow", allowed))
+	res.AppendHeader(sipmsg.NewHeader("Server", c.d.cfg.UserAgent))
+}
+
+// indicate sends a provisional or final response, or changes the media
+// direction, as the core indicates.
+func (c *call) indicate(ct frame.ControlType) error {
+	if c.st.ended {
+		return channel.ErrHangup
+	}
+	switch ct {
+	case frame.Hold, frame.Unhold:
+		return c.hold(ct == frame.Hold)
+	case frame.VideoUpdate:
+		return nil
+	}
+	if !c.inbound || c.st.finalSent {
+		return nil
+	}
+	switch ct {
+	case frame.Ringing:
+		if c.st.ringing || c.st.early {
+			return nil
+		}
+		c.st.ringing = true
+		res := c.d.response(c.inviteReq, 180, nil)
+		c.decorate(res)
+		return c.inviteTx.Respond(res)
+	case frame.Progress:
+		if c.st.early {
+			return nil
+		}
+		c.st.early, c.st.progress = true, true
+		res := sipmsg.NewSDPResponseFromRequest(c.inviteReq, c.sdp.Local())
+		res.StatusCode, res.Reason = 183, reasonPhrase(183)
+		c.decorate(res)
+		return c.inviteTx.Respond(res)
+	case frame.Busy:
+		c.respondInvite(486, channel.CauseUserBusy)
+		c.st.ended = true
+		c.stopMedia()
+	case frame.Congestion:
+		c.respondInvite(503, channel.CauseNormalCircuitCongestion)
+		c.st.ended = true
+		c.stopMedia()
+	}
+	return nil
+}
+
+// ackWaiter is a 2xx waiting for its ACK.
+type ackWaiter struct {
+	cseq   uint32
+	acked  chan struct{}
+	stop   chan struct{}
+	once   sync.Once
+	stopMu sync.Once
+}
+
+// errNoAck reports a 2xx that was never acknowledged (64·T1).
+var errNoAck = errors.New("sip: no ACK for 2xx")
+
+// expectAck retransmits res (a 2xx to the INVITE in tx) until its ACK
+// arrives or 64·T1 pass (RFC 3261 §13.3.1.4; over TCP there are no
+// retransmissions but the wait is the same). The helper posts evAckDone.
+func (c *call) expectAck(tx sipmsg.ServerTransaction, res *sipmsg.Response) {
+	c.stopAck()
+	w := &ackWaiter{cseq: res.CSeq().SeqNo, acked: make(chan struct{}), stop: make(chan struct{})}
+	c.ack.Store(w)
+	reliable := sipmsg.IsReliable(res.Transport())
+	c.st.pending++
+	c.wg.Go(func() {
+		interval := sipmsg.T1
+		retransmit := time.NewTimer(interval)
+		defer retransmit.Stop()
+		if reliable {
+			retransmit.Stop()
+		}
+		deadline := time.NewTimer(64 * sipmsg.T1)
+		defer deadline.Stop()
+		for {
+			select {
+			case <-w.acked:
+				c.post(event{kind: evAckDone, cseq: w.cseq})
+				return
+			case <-w.stop:
+				c.post(event{kind: evAckDone, cseq: w.cseq, err: errStopped})
+				return
+			case <-deadline.C:
+				c.post(event{kind: evAckDone, cseq: w.cseq, err: errNoAck})
+				return
+			case <-retransmit.C:
+				_ = tx.Respond(res)
+				interval = min(2*interval, sipmsg.T2)
+				retransmit.Reset(interval)
+			}
+		}
+	})
+}
+
+var errStopped = errors.New("sip: stopped")
+
+// stopAck ends the retransmission of a 2xx.
+func (c *call) stopAck() {
+	if w := c.ack.Load(); w != nil {
+		w.stopMu.Do(func() { close(w.stop) })
+	}
+}
+
+// readAck runs on an ACK's sipgo goroutine: it confirms the dialog and
+// stops the 2xx retransmission without going through the mailbox (which
+// may be busy), then hands a body (an answer to an offer in our 2xx) to
+// the mailbox.
+func (c *call) readAck(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	if req.CSeq() == nil {
+		return
+	}
+	if c.srv != nil {
+		if err := c.srv.ReadAck(req, tx); err != nil {
+			c.log.Debug("ack", "error", err)
+		}
+	}
+	if w := c.ack.Load(); w != nil && w.cseq == req.CSeq().SeqNo {
+		w.once.Do(func() { close(w.acked) })
+	}
+	if len(req.Body()) > 0 {
+		c.post(event{kind: evAck, req: req})
+	}
+}
+
+// ackBody handles an ACK with a body: the answer to an offer we sent in a
+// 2xx to an offerless re-INVITE.
+func (c *call) ackBody(req *sipmsg.Request) {
+	if !c.sdp.Pending() {
+		return
+	}
+	t, err := c.sdp.Answer(req.Body())
+	if err != nil {
+		c.log.Warn("bad answer in ack", "error", err)
+		c.sdp.Rollback()
+		return
+	}
+	c.applyNegotiated(t)
+}
+
+// ackDone handles the end of a 2xx retransmission.
+func (c *call) ackDone(cseq uint32, err error) {
+	if w := c.ack.Load(); w != nil && w.cseq == cseq {
+		c.ack.Store(nil)
+	}
+	switch {
+	case err == nil:
+		if c.inbound && !c.st.confirmed && cseq == c.inviteReq.CSeq().SeqNo {
+			c.st.confirmed = true
+			c.dispatchQueued()
+		}
+	case errors.Is(err, errNoAck):
+		if c.st.ended {
+			return
+		}
+		c.log.Warn("no ack for 2xx: hanging up")
+		c.stopTimers()
+		c.stopMedia()
+		c.sendBye(channel.CauseRecoveryOnTimerExpiry)
+		c.remoteEnd(channel.CauseRecoveryOnTimerExpiry)
+	}
+}

@@ -1,0 +1,149 @@
+package sip
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/pbx-dev/pbx/core/channel"
+	"github.com/pbx-dev/pbx/core/frame"
+	"github.com/pbx-dev/pbx/internal/testphone"
+)
+
+// TestInboundEcho: alice calls in (digest-authenticated INVITE), the
+// dialplan answers and echoes; a 440 Hz tone alice sends comes back.
+func TestInboundEcho(t *testing.T) {
+	e := newEnv(t)
+	e.handle(echo)
+	ctx := ctxT(t)
+	p := e.phone(t, "alice", "alice-secret")
+	call, err := p.Dial(ctx, "600", testphone.DialOptions{})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	ch := e.nextChannel(t)
+	if c, x := ch.DialplanTarget(); c != "default" || x != "600" {
+		t.Errorf("dialplan target %q/%q, want default/600", c, x)
+	}
+	if num, _ := ch.CallerID(); num != "alice" {
+		t.Errorf("caller id %q, want alice", num)
+	}
+	m := call.Streams()[0]
+	stop, err := m.StartTone(440)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.WaitTone(ctx, 440, 500*time.Millisecond); err != nil {
+		t.Errorf("echo: %v", err)
+	}
+	stop()
+	if err := call.Hangup(ctx); err != nil {
+		t.Fatalf("hangup: %v", err)
+	}
+	if cause := waitHangup(t, ch); cause != channel.CauseNormalClearing {
+		t.Errorf("hangup cause %v, want NORMAL_CLEARING", cause)
+	}
+	e.waitNoChannels(t)
+}
+
+// TestInboundHangupByPBX: the dialplan answers and hangs up; the phone
+// gets a BYE with a Reason header.
+func TestInboundHangupByPBX(t *testing.T) {
+	e := newEnv(t)
+	release := make(chan struct{})
+	e.handle(func(ctx context.Context, ch *channel.Channel) {
+		if err := ch.Answer(ctx); err != nil {
+			t.Errorf("answer: %v", err)
+			return
+		}
+		<-release
+		ch.Hangup(channel.CauseUserBusy)
+	})
+	ctx := ctxT(t)
+	p := e.phone(t, "carol", "")
+	call, err := p.Dial(ctx, "700", testphone.DialOptions{})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	ch := e.nextChannel(t)
+	if c, _ := ch.DialplanTarget(); c != "internal" {
+		t.Errorf("context %q, want internal (carol's)", c)
+	}
+	close(release)
+	select {
+	case <-call.Done():
+	case <-ctx.Done():
+		t.Fatal("phone did not get a BYE")
+	}
+	if got := call.Header("Reason"); got != "" && got != reasonHeader(channel.CauseUserBusy) {
+		t.Logf("reason %q", got)
+	}
+	e.waitNoChannels(t)
+}
+
+// TestInboundCancel: the phone cancels while ringing; it gets 487 and the
+// channel hangs up with normal clearing.
+func TestInboundCancel(t *testing.T) {
+	e := newEnv(t)
+	e.handle(func(ctx context.Context, ch *channel.Channel) {
+		ch.Indicate(frame.Ringing)
+		drain(ch)
+	})
+	ctx := ctxT(t)
+	p := e.phone(t, "alice", "alice-secret")
+	call, err := p.Invite(ctx, "600", testphone.DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := call.WaitResponse(ctx, 180); err != nil {
+		t.Fatal(err)
+	}
+	ch := e.nextChannel(t)
+	if err := call.Hangup(ctx); err != nil {
+		t.Fatalf("cancel: %v", err)
+	}
+	if _, err := call.WaitResponse(ctx, 487); err != nil {
+		t.Errorf("no 487: %v", err)
+	}
+	if cause := waitHangup(t, ch); cause != channel.CauseNormalClearing {
+		t.Errorf("cause %v, want NORMAL_CLEARING", cause)
+	}
+	e.waitNoChannels(t)
+}
+
+// TestInboundRejections: final responses before answer.
+func TestInboundRejections(t *testing.T) {
+	tests := map[string]struct {
+		user, pass string
+		handler    channel.HandlerFunc
+		want       int
+	}{
+		"unknown user":   {user: "mallory", pass: "x", want: 403},
+		"wrong password": {user: "alice", pass: "wrong", want: 403},
+		"busy": {user: "carol", handler: func(ctx context.Context, ch *channel.Channel) {
+			ch.Indicate(frame.Busy)
+		}, want: 486},
+		"congestion": {user: "carol", handler: func(ctx context.Context, ch *channel.Channel) {
+			ch.Indicate(frame.Congestion)
+		}, want: 503},
+		"hangup no answer": {user: "carol", handler: func(ctx context.Context, ch *channel.Channel) {
+			ch.Hangup(channel.CauseNoAnswer)
+		}, want: 480},
+		"hangup unallocated": {user: "carol", handler: func(ctx context.Context, ch *channel.Channel) {
+			ch.Hangup(channel.CauseUnallocated)
+		}, want: 404},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			e.handle(tc.handler)
+			ctx := ctxT(t)
+			p := e.phone(t, tc.user, tc.pass)
+			_, err := p.Dial(ctx, "600", testphone.DialOptions{})
+			if got := testphone.StatusCode(err); got != tc.want {
+				t.Fatalf("dial: %v (status %d), want %d", err, got, tc.want)
+			}
+			e.waitNoChannels(t)
+		})
+	}
+}
