@@ -257,3 +257,6 @@ func drain(ch *channel.Channel) {
 		f.Release()
 	}
 }
+
+// testphoneDefaults dials with one audio stream (PCMU, PCMA, DTMF).
+var testphoneDefaults = testphone.DialOptions{}

@@ -289,7 +289,8 @@ func (s *rtpStream) receive(b []byte, from netip.AddrPort) {
 	}
 	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
 	if l := s.learned.Load(); l == nil {
-		s.learned.Store(&from)
+		learned := from // a copy: taking from's address would move it to the heap on every packet
+		s.learned.Store(&learned)
 	} else if *l != from {
 		s.stats.foreign.Add(1)
 		return
