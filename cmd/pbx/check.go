@@ -11,6 +11,7 @@ import (
 	"github.com/pbx-dev/pbx/config"
 	"github.com/pbx-dev/pbx/core/channel"
 	"github.com/pbx-dev/pbx/dialplan"
+	"github.com/pbx-dev/pbx/fileplay"
 )
 
 // loadConfig reads the --config file or the embedded default.
@@ -49,6 +50,9 @@ func newCheckCmd() *cobra.Command {
 				return printErrors(cmd, err)
 			}
 			r := apps.New(apps.Config{Registry: channel.NewRegistry(channel.RegistryConfig{})})
+			if player, err := fileplay.New(fileplay.Config{Dir: cfg.Resolve(cfg.Sounds)}); err == nil {
+				fileplay.RegisterApps(r, player)
+			}
 			if _, err := loadDialplan(cfg, r.HasApp); err != nil {
 				return printErrors(cmd, err)
 			}

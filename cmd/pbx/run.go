@@ -40,7 +40,9 @@ type pbx struct {
 	runner  *apps.Runner
 	control *control.Server
 	stops   []func(context.Context) error
-	wg      sync.WaitGroup
+	// reloaders apply a re-read configuration (pbx reload).
+	reloaders []func(*config.Config)
+	wg        sync.WaitGroup
 }
 
 func newRunCmd() *cobra.Command {
@@ -75,14 +77,15 @@ func start(ctx context.Context, cfg *config.Config) (*pbx, error) {
 	tr := translate.NewRegistry()
 	p.reg = channel.NewRegistry(channel.RegistryConfig{Translator: pathBuilder{tr}, Logger: log})
 	p.runner = apps.New(apps.Config{Registry: p.reg, Logger: log})
-	plan, err := loadDialplan(cfg, p.runner.HasApp)
-	if err != nil {
-		return nil, fmt.Errorf("dialplan: %w", err)
-	}
-	p.runner.SetPlan(plan)
 	if err := wireServices(p); err != nil {
 		return nil, err
 	}
+	plan, err := loadDialplan(cfg, p.runner.HasApp)
+	if err != nil {
+		p.shutdown(context.Background())
+		return nil, fmt.Errorf("dialplan: %w", err)
+	}
+	p.runner.SetPlan(plan)
 
 	ld := local.New(p.reg, func(ctx context.Context, ch *channel.Channel, exten, c string) {
 		p.runner.Run(ctx, ch, c, exten)
@@ -127,14 +130,27 @@ func start(ctx context.Context, cfg *config.Config) (*pbx, error) {
 	return p, nil
 }
 
-// reload re-reads the dialplan (live calls continue on the new plan).
+// reload re-reads the configuration's endpoints and the dialplan; live
+// calls continue (on the new plan from their next priority). Nothing
+// changes when either file has an error.
 func (p *pbx) reload() error {
-	plan, err := loadDialplan(p.cfg, p.runner.HasApp)
+	cfg := p.cfg
+	if cfg.File != "(default)" {
+		c, err := config.Load(cfg.File)
+		if err != nil {
+			return err
+		}
+		cfg = c
+	}
+	plan, err := loadDialplan(cfg, p.runner.HasApp)
 	if err != nil {
 		return err
 	}
 	p.runner.SetPlan(plan)
-	p.log.Info("dialplan reloaded")
+	for _, fn := range p.reloaders {
+		fn(cfg)
+	}
+	p.log.Info("configuration reloaded", "endpoints", len(cfg.Endpoints))
 	return nil
 }
 
