@@ -42,15 +42,16 @@ type Config struct {
 
 	Dialplan   string // extensions.conf path, or EmbeddedDialplan
 	Sounds     string // sounds directory
-	Plugins    string // plugins directory ("" = none)
 	Recordings string // where Record/MixMonitor write relative files
 
 	Control          string // control endpoint address (loopback)
 	ControlTokenFile string // file holding the control token
 
-	SIP    SIP
-	Jitter Jitter
-	CDR    CDR
+	SIP     SIP
+	Jitter  Jitter
+	CDR     CDR
+	Console Console
+	Plugins Plugins
 
 	Endpoints []Endpoint
 }
@@ -75,6 +76,25 @@ type Jitter struct {
 type CDR struct {
 	SQLite   string // path of the SQLite database, "" disables
 	Postgres string // DSN; when set, records go to PostgreSQL instead
+}
+
+// Console configures the sound-card driver ([console] section).
+type Console struct {
+	Enabled                       bool
+	Backend                       string // "", "null", "alsa", "pulse", …
+	CaptureDevice, PlaybackDevice string
+	Rate                          int
+	AutoAnswer                    bool
+	Context                       string
+	CallerNum, CallerName         string
+}
+
+// Plugins configures Go plugins: the [plugins] section and one
+// "[name]" section with "type = plugin" per plugin.
+type Plugins struct {
+	Dir      string
+	Require  []string
+	Sections map[string]map[string]string
 }
 
 // Endpoint is a phone (a SIP user).
@@ -216,7 +236,7 @@ func Parse(name string, r io.Reader) (*Config, error) {
 	for _, sec := range secs {
 		key := strings.ToLower(sec.name)
 		switch key {
-		case "general", "sip", "jitterbuffer", "cdr":
+		case "general", "sip", "jitterbuffer", "cdr", "console", "plugins":
 			if p, dup := seen[key]; dup {
 				fail(sec.pos, "duplicate section [%s] (first at %s)", sec.name, p)
 				continue
@@ -232,6 +252,10 @@ func Parse(name string, r io.Reader) (*Config, error) {
 			c.parseJitter(sec, fail)
 		case "cdr":
 			c.parseCDR(sec, fail)
+		case "console":
+			c.parseConsole(sec, fail)
+		case "plugins":
+			c.parsePlugins(sec, fail)
 		default:
 			c.parseEndpoint(sec, fail, seen)
 		}
@@ -292,7 +316,7 @@ func (c *Config) parseGeneral(sec *section, fail failFunc) {
 		case "sounds":
 			c.Sounds = l.value
 		case "plugins":
-			c.Plugins = l.value
+			c.Plugins.Dir = l.value
 		case "recordings":
 			c.Recordings = l.value
 		case "control":
@@ -375,7 +399,72 @@ func (c *Config) parseCDR(sec *section, fail failFunc) {
 	}
 }
 
+func (c *Config) parseConsole(sec *section, fail failFunc) {
+	c.Console.Enabled = true
+	for _, l := range sec.lines {
+		switch l.key {
+		case "enabled":
+			c.Console.Enabled = boolValue(l, fail)
+		case "backend":
+			c.Console.Backend = l.value
+		case "capture_device":
+			c.Console.CaptureDevice = l.value
+		case "playback_device":
+			c.Console.PlaybackDevice = l.value
+		case "rate":
+			c.Console.Rate = intValue(l, fail, 8000, 48000)
+			if !slices.Contains([]int{8000, 16000, 48000}, c.Console.Rate) {
+				fail(l.pos, "rate must be 8000, 16000 or 48000")
+			}
+		case "autoanswer":
+			c.Console.AutoAnswer = boolValue(l, fail)
+		case "context":
+			c.Console.Context = l.value
+		case "callerid_num":
+			c.Console.CallerNum = l.value
+		case "callerid_name":
+			c.Console.CallerName = l.value
+		default:
+			fail(l.pos, "unknown key %q in [%s]", l.key, sec.name)
+		}
+	}
+}
+
+func (c *Config) parsePlugins(sec *section, fail failFunc) {
+	for _, l := range sec.lines {
+		switch l.key {
+		case "dir":
+			c.Plugins.Dir = l.value
+		case "require":
+			for _, n := range strings.Split(l.value, ",") {
+				if n = strings.TrimSpace(n); n != "" {
+					c.Plugins.Require = append(c.Plugins.Require, n)
+				}
+			}
+		default:
+			fail(l.pos, "unknown key %q in [%s]", l.key, sec.name)
+		}
+	}
+}
+
+func boolValue(l line, fail failFunc) bool {
+	switch strings.ToLower(l.value) {
+	case "yes", "true", "on", "1":
+		return true
+	case "no", "false", "off", "0":
+		return false
+	}
+	fail(l.pos, "%s must be yes or no, not %q", l.key, l.value)
+	return false
+}
+
 func (c *Config) parseEndpoint(sec *section, fail failFunc, seen map[string]Pos) {
+	for _, l := range sec.lines {
+		if l.key == "type" && l.value == "plugin" {
+			c.parsePluginSection(sec, fail, seen)
+			return
+		}
+	}
 	e := Endpoint{Name: sec.name, Context: "default", MaxContacts: 1, Auth: true, Pos: sec.pos,
 		Codecs: format.NewCaps(format.ULaw, format.ALaw, format.G722)}
 	typ := ""
@@ -421,6 +510,26 @@ func (c *Config) parseEndpoint(sec *section, fail failFunc, seen map[string]Pos)
 	}
 	seen[key] = sec.pos
 	c.Endpoints = append(c.Endpoints, e)
+}
+
+// parsePluginSection keeps a plugin's own settings for it, uninterpreted.
+func (c *Config) parsePluginSection(sec *section, fail failFunc, seen map[string]Pos) {
+	key := "plugin:" + sec.name
+	if p, dup := seen[key]; dup {
+		fail(sec.pos, "duplicate plugin section [%s] (first at %s)", sec.name, p)
+		return
+	}
+	seen[key] = sec.pos
+	m := map[string]string{}
+	for _, l := range sec.lines {
+		if l.key != "type" {
+			m[l.key] = l.value
+		}
+	}
+	if c.Plugins.Sections == nil {
+		c.Plugins.Sections = map[string]map[string]string{}
+	}
+	c.Plugins.Sections[sec.name] = m
 }
 
 func intValue(l line, fail failFunc, lo, hi int) int {

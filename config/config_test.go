@@ -94,3 +94,19 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestConsoleAndPluginSections(t *testing.T) {
+	c, err := Parse("x.conf", strings.NewReader("[console]\nbackend = null\nrate = 16000\nautoanswer = yes\n[plugins]\ndir = plugins\nrequire = tonegen\n[tonegen]\ntype = plugin\nfreq = 440\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Console.Enabled || c.Console.Backend != "null" || c.Console.Rate != 16000 || !c.Console.AutoAnswer {
+		t.Fatalf("console %+v", c.Console)
+	}
+	if c.Plugins.Dir != "plugins" || len(c.Plugins.Require) != 1 || c.Plugins.Sections["tonegen"]["freq"] != "440" {
+		t.Fatalf("plugins %+v", c.Plugins)
+	}
+	if _, err := Parse("x.conf", strings.NewReader("[console]\nrate = 11025\n")); err == nil || !strings.Contains(err.Error(), "x.conf:2: rate must be") {
+		t.Fatalf("bad rate: %v", err)
+	}
+}

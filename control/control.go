@@ -54,6 +54,9 @@ type Hooks struct {
 	Reload      func() error
 	Originate   func(ctx context.Context, dial, exten, context string) (string, error)
 	Translation func() string
+	// Routes are extra handlers by pattern ("GET /plugins",
+	// "POST /console/dial"), for parts the control package does not know.
+	Routes map[string]http.HandlerFunc
 }
 
 // Server is the control endpoint.
@@ -66,7 +69,13 @@ type Server struct {
 	ln    net.Listener
 
 	mu   sync.Mutex
-	subs map[chan channel.Event]struct{}
+	subs map[chan sse]struct{}
+}
+
+// sse is one server-sent event.
+type sse struct {
+	typ  string
+	data []byte
 }
 
 // New listens on addr (must be loopback) and serves in the background.
@@ -82,7 +91,7 @@ func New(addr, token string, reg *channel.Registry, hooks Hooks, log *slog.Logge
 	if err != nil {
 		return nil, fmt.Errorf("control: %w", err)
 	}
-	s := &Server{reg: reg, hooks: hooks, token: token, log: log, ln: ln, subs: map[chan channel.Event]struct{}{}}
+	s := &Server{reg: reg, hooks: hooks, token: token, log: log, ln: ln, subs: map[chan sse]struct{}{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /channels", s.channels)
 	mux.HandleFunc("POST /hangup", s.hangup)
@@ -90,6 +99,9 @@ func New(addr, token string, reg *channel.Registry, hooks Hooks, log *slog.Logge
 	mux.HandleFunc("POST /reload", s.reload)
 	mux.HandleFunc("GET /translation", s.translation)
 	mux.HandleFunc("GET /events", s.events)
+	for pattern, h := range hooks.Routes {
+		mux.HandleFunc(pattern, h)
+	}
 	s.srv = &http.Server{Handler: s.auth(mux), ReadHeaderTimeout: 5 * time.Second}
 	reg.Observe(s.publish)
 	go s.srv.Serve(ln)
@@ -217,7 +229,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
-	c := make(chan channel.Event, 64)
+	c := make(chan sse, 64)
 	s.mu.Lock()
 	s.subs[c] = struct{}{}
 	s.mu.Unlock()
@@ -239,15 +251,19 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
-			b, _ := json.Marshal(map[string]any{"type": ev.Type, "channel": ev.Channel.Name(), "id": ev.Channel.ID(),
-				"state": ev.Channel.State().String(), "cause": int(ev.Channel.HangupCause()), "time": ev.Time})
-			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.Type, b)
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.typ, ev.data)
 			fl.Flush()
 		}
 	}
 }
 
 func (s *Server) publish(ev channel.Event) {
+	b, _ := json.Marshal(map[string]any{"type": ev.Type, "channel": ev.Channel.Name(), "id": ev.Channel.ID(),
+		"state": ev.Channel.State().String(), "cause": int(ev.Channel.HangupCause()), "time": ev.Time})
+	s.send(sse{"channel", b})
+}
+
+func (s *Server) send(ev sse) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.subs {
@@ -256,6 +272,16 @@ func (s *Server) publish(ev channel.Event) {
 		default:
 		}
 	}
+}
+
+// WriteJSON writes v as a JSON response.
+func WriteJSON(w http.ResponseWriter, v any) { writeJSON(w, v) }
+
+// Publish sends a custom event (such as a console ring) to /events
+// subscribers; slow subscribers lose it.
+func (s *Server) Publish(typ string, data any) {
+	b, _ := json.Marshal(data)
+	s.send(sse{typ, b})
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -73,6 +73,12 @@ context = default
 // startPBX writes a configuration around dialplan and runs pbx on it.
 func startPBX(t *testing.T, dialplan string) *server {
 	t.Helper()
+	return startPBXWith(t, dialplan, "")
+}
+
+// startPBXWith is startPBX with extra configuration sections.
+func startPBXWith(t *testing.T, dialplan, extra string) *server {
+	t.Helper()
 	dir := t.TempDir()
 	ctl := freePort(t)
 	sounds, err := filepath.Abs("../sounds")
@@ -93,7 +99,7 @@ media_ip = 127.0.0.1
 rtp_start = 30000
 rtp_end = 40000
 guest_context = guest
-`, sounds, ctl) + testEndpoints
+`, sounds, ctl) + testEndpoints + extra
 	write(t, filepath.Join(dir, "pbx.conf"), conf)
 	write(t, filepath.Join(dir, "extensions.conf"), dialplan)
 	s := &server{t: t, dir: dir, conf: filepath.Join(dir, "pbx.conf"), Control: ctl, exited: make(chan struct{})}

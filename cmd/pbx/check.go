@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/spf13/cobra"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/pbx-dev/pbx/core/channel"
 	"github.com/pbx-dev/pbx/dialplan"
 	"github.com/pbx-dev/pbx/fileplay"
+	"github.com/pbx-dev/pbx/plugin"
 )
 
 // loadConfig reads the --config file or the embedded default.
@@ -49,7 +51,15 @@ func newCheckCmd() *cobra.Command {
 			if err != nil {
 				return printErrors(cmd, err)
 			}
-			r := apps.New(apps.Config{Registry: channel.NewRegistry(channel.RegistryConfig{})})
+			reg := channel.NewRegistry(channel.RegistryConfig{})
+			r := apps.New(apps.Config{Registry: reg})
+			if cfg.Plugins.Dir != "" {
+				// Plugin applications count as known.
+				if _, err := plugin.Load(cfg.Resolve(cfg.Plugins.Dir), plugin.NewHost(reg, r, slog.Default()),
+					plugin.Options{Config: cfg.Plugins.Sections}); err != nil && !errors.Is(err, plugin.ErrUnsupported) {
+					return printErrors(cmd, err)
+				}
+			}
 			if player, err := fileplay.New(fileplay.Config{Dir: cfg.Resolve(cfg.Sounds)}); err == nil {
 				fileplay.RegisterApps(r, player)
 			}

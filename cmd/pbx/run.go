@@ -16,7 +16,9 @@ import (
 	"github.com/pbx-dev/pbx/config"
 	"github.com/pbx-dev/pbx/control"
 	"github.com/pbx-dev/pbx/core/channel"
+	"github.com/pbx-dev/pbx/drivers/console"
 	"github.com/pbx-dev/pbx/drivers/local"
+	"github.com/pbx-dev/pbx/plugin"
 	"github.com/pbx-dev/pbx/translate"
 )
 
@@ -43,6 +45,8 @@ type pbx struct {
 	// reloaders apply a re-read configuration (pbx reload).
 	reloaders []func(*config.Config)
 	wg        sync.WaitGroup
+	plugins   []plugin.Loaded
+	console   *console.Driver
 }
 
 func newRunCmd() *cobra.Command {
@@ -80,6 +84,10 @@ func start(ctx context.Context, cfg *config.Config) (*pbx, error) {
 	if err := wireServices(p); err != nil {
 		return nil, err
 	}
+	if err := loadPlugins(p); err != nil {
+		p.shutdown(context.Background())
+		return nil, fmt.Errorf("plugins: %w", err)
+	}
 	plan, err := loadDialplan(cfg, p.runner.HasApp)
 	if err != nil {
 		p.shutdown(context.Background())
@@ -99,6 +107,11 @@ func start(ctx context.Context, cfg *config.Config) (*pbx, error) {
 		p.shutdown(context.Background())
 		return nil, err
 	}
+	servePluginDrivers(ctx, p)
+	if err := startConsole(p); err != nil {
+		p.shutdown(context.Background())
+		return nil, err
+	}
 
 	if cfg.Control != "" {
 		tokFile := cfg.ControlTokenFile
@@ -114,6 +127,7 @@ func start(ctx context.Context, cfg *config.Config) (*pbx, error) {
 			Reload:      p.reload,
 			Originate:   p.originate,
 			Translation: tr.Table,
+			Routes:      p.extraRoutes(),
 		}, log)
 		if err != nil {
 			p.shutdown(context.Background())
