@@ -201,11 +201,29 @@ func (d *Driver) listen() error {
 		d.addrs["udp"] = c.LocalAddr()
 		d.dialogs["udp"] = d.newDialogUA(c.LocalAddr(), "")
 		d.mu.Unlock()
+		served := make(chan struct{})
 		d.wg.Go(func() {
+			defer close(served)
 			if err := d.srv.ServeUDP(c); err != nil && !errors.Is(err, net.ErrClosed) {
 				d.log.Error("udp listener failed", "error", err)
 			}
 		})
+		// Ready means sipgo sends from this socket: ServeUDP pools it on
+		// its own goroutine, and a request sent before that would make
+		// sipgo try to bind the same address again.
+		addr := c.LocalAddr().String()
+	pooled:
+		for {
+			if pc, _ := d.ua.TransportLayer().GetConnection("udp", addr); pc != nil {
+				break
+			}
+			select {
+			case <-served:
+				break pooled
+			default:
+				runtime.Gosched()
+			}
+		}
 	}
 	if d.cfg.TCP != "" {
 		l, err := net.Listen("tcp", d.cfg.TCP)

@@ -147,3 +147,59 @@ func TestInboundRejections(t *testing.T) {
 		})
 	}
 }
+
+// TestTCP registers and calls over TCP, then the PBX calls the phone back
+// over the registered TCP connection.
+func TestTCP(t *testing.T) {
+	e := newEnv(t)
+	e.handle(echo)
+	ctx := ctxT(t)
+	p := e.phone(t, "bob", "bob-secret", func(c *testphone.Config) {
+		c.Transport = "tcp"
+		c.Server = e.tcp()
+	})
+	if err := p.Register(ctx, time.Hour); err != nil {
+		t.Fatalf("register over tcp: %v", err)
+	}
+	if bs := e.bindings(t, "bob"); len(bs) != 1 || bs[0].Transport != "TCP" {
+		t.Fatalf("bindings %+v", bs)
+	}
+	call, err := p.Dial(ctx, "600", testphone.DialOptions{})
+	if err != nil {
+		t.Fatalf("dial over tcp: %v", err)
+	}
+	m := call.Streams()[0]
+	stop, err := m.StartTone(700)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.WaitTone(ctx, 700, 300*time.Millisecond); err != nil {
+		t.Error(err)
+	}
+	stop()
+	if err := call.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.waitNoChannels(t)
+
+	ch, err := e.reg.Dial(ctx, "SIP/bob", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := p.WaitIncoming(ctx)
+	if err != nil {
+		t.Fatalf("no call over tcp: %v", err)
+	}
+	if err := in.Answer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	readUntil(t, ch, isControl(frame.Answer)).Release()
+	ch.Hangup(channel.CauseNormalClearing)
+	drain(ch)
+	select {
+	case <-in.Done():
+	case <-ctx.Done():
+		t.Fatal("no BYE over tcp")
+	}
+	e.waitNoChannels(t)
+}

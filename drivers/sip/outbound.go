@@ -324,9 +324,12 @@ func (c *call) branchDone(br *branch, sess *sipgo.DialogClientSession, err error
 			return
 		}
 	}
-	cause := channel.CauseNoUserResponse
-	if o.best != 0 {
+	cause := channel.CauseNoUserResponse // timeouts
+	switch {
+	case o.best != 0:
 		cause = StatusToCause(o.best)
+	case errors.Is(err, sipmsg.ErrTransactionTransport):
+		cause = channel.CauseDestinationOutOfOrder
 	}
 	c.log.Debug("call failed", "sip_status", o.best, "cause", cause, "error", err)
 	c.remoteEnd(cause)

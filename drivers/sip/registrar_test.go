@@ -46,7 +46,7 @@ type rawClient struct {
 	dst string
 }
 
-func newRawClient(t *testing.T, dst string) *rawClient {
+func newRawClient(t testing.TB, dst string) *rawClient {
 	t.Helper()
 	ua, err := sipgo.NewUA(sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(testLogger(t))),
 		sipgo.WithUserAgentTransactionLayerOptions(
@@ -112,7 +112,7 @@ func (rc *rawClient) register(user string, callID string, cseq uint32, contacts 
 	return req
 }
 
-func (rc *rawClient) do(t *testing.T, req *sipmsg.Request) *sipmsg.Response {
+func (rc *rawClient) do(t testing.TB, req *sipmsg.Request) *sipmsg.Response {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
