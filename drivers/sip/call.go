@@ -49,6 +49,7 @@ const (
 	evShutdown
 	evDigit     // a DTMF frame written by the core
 	evDigitDone // a DTMF event finished sending
+	evJitter    // SetJitterBuffer
 )
 
 // event is one mailbox entry. Requests from sipgo handlers and calls from
@@ -86,6 +87,7 @@ type state struct {
 	pending   int  // helpers that will still post an event
 	rtpTimer  *time.Timer
 	held      bool               // the PBX put the far end on hold (Indicate Hold)
+	jitter    bool               // SetJitterBuffer(true)
 	digit     context.CancelFunc // the DTMF event being sent, nil if none
 	reinv     *reinvite
 	queued    *topology.Topology // a RequestTopology waiting for reinv
@@ -604,6 +606,9 @@ func (c *call) handle(ev *event) {
 	case evDigitDone:
 		c.st.pending--
 		c.st.digit = nil
+	case evJitter:
+		c.setJitter(ev.begin)
+		reply(ev, nil)
 	default:
 		reply(ev, errors.New("sip: unknown event"))
 	}

@@ -62,6 +62,7 @@ type Driver struct {
 	tcpLn    net.Listener
 	dialogs  map[string]*sipgo.DialogUA // by lowercase transport
 	calls    map[string]*call           // by dialog id (callID__calleeTag__callerTag)
+	invites  map[string]*call           // inbound calls by Call-ID and From tag (merged requests)
 	allCalls map[*call]struct{}
 }
 
@@ -88,6 +89,7 @@ func New(cfg Config) (*Driver, error) {
 		addrs:    map[string]net.Addr{},
 		dialogs:  map[string]*sipgo.DialogUA{},
 		calls:    map[string]*call{},
+		invites:  map[string]*call{},
 		allCalls: map[*call]struct{}{},
 	}
 	if d.now == nil {
@@ -381,6 +383,11 @@ func (d *Driver) callDone(c *call) {
 			delete(d.calls, id)
 		}
 	}
+	for id, cc := range d.invites {
+		if cc == c {
+			delete(d.invites, id)
+		}
+	}
 	d.mu.Unlock()
 	d.wg.Done()
 }
@@ -389,6 +396,26 @@ func (d *Driver) callDone(c *call) {
 func (d *Driver) bindDialog(id string, c *call) {
 	d.mu.Lock()
 	d.calls[id] = c
+	d.mu.Unlock()
+}
+
+// claimInvite records c as the call of an initial INVITE (Call-ID and
+// From tag); false when another live call already has them: a merged or
+// looped request (RFC 3261 §8.2.2.2).
+func (d *Driver) claimInvite(key string, c *call) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, dup := d.invites[key]; dup {
+		return false
+	}
+	d.invites[key] = c
+	return true
+}
+
+// releaseInvite forgets an INVITE key claimed by a call that never started.
+func (d *Driver) releaseInvite(key string) {
+	d.mu.Lock()
+	delete(d.invites, key)
 	d.mu.Unlock()
 }
 
@@ -449,7 +476,6 @@ func (d *Driver) handleOptions(req *sipmsg.Request, tx sipmsg.ServerTransaction)
 	d.respond(tx, req, 200,
 		sipmsg.NewHeader("Allow", allowed),
 		sipmsg.NewHeader("Accept", "application/sdp"),
-		sipmsg.NewHeader("Supported", ""),
 	)
 }
 

@@ -76,6 +76,19 @@ func (d *Driver) handleInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) 
 		d.respond(tx, req, 403)
 		return
 	}
+	fromTag, _ := from.Params.Get("tag")
+	key := callIDOf(req) + "\x00" + fromTag
+	c := newCall(d, true, callIDOf(req))
+	if !d.claimInvite(key, c) {
+		d.respond(tx, req, 482)
+		return
+	}
+	started := false
+	defer func() {
+		if !started {
+			d.releaseInvite(key)
+		}
+	}()
 	body := req.Body()
 	if len(body) == 0 {
 		// Late offer (the offer in our 2xx, the answer in the ACK) is not
@@ -96,7 +109,6 @@ func (d *Driver) handleInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) 
 	}
 	_ = tx.Respond(sipmsg.NewResponseFromRequest(req, 100, "Trying", nil))
 
-	c := newCall(d, true, callIDOf(req))
 	c.user = user
 	c.caps = d.cfg.codecsOf(&ep)
 	c.srv, c.inviteTx, c.inviteReq = sess, tx, sess.InviteRequest
@@ -132,6 +144,7 @@ func (d *Driver) handleInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) 
 		_ = tx.Respond(c.d.response(c.inviteReq, 503, nil))
 		return
 	}
+	started = true // callDone forgets the key
 	d.bindDialog(sess.ID, c)
 	exten := req.Recipient.User
 	ch, err := d.reg.NewChannel(channel.Config{

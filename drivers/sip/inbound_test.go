@@ -2,8 +2,12 @@ package sip
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/emiago/sipgo"
+	sipmsg "github.com/emiago/sipgo/sip"
 
 	"github.com/pbx-dev/pbx/core/channel"
 	"github.com/pbx-dev/pbx/core/frame"
@@ -201,5 +205,48 @@ func TestTCP(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("no BYE over tcp")
 	}
+	e.waitNoChannels(t)
+}
+
+// TestMergedInvite: a second INVITE with the Call-ID and From tag of a
+// live call (another branch of a forked request, or a loop) gets 482;
+// OPTIONS gets 200 with Allow.
+func TestMergedInvite(t *testing.T) {
+	e := newEnv(t)
+	e.handle(func(ctx context.Context, ch *channel.Channel) {
+		ch.Indicate(frame.Ringing)
+		drain(ch)
+	})
+	rc := newRawClient(t, e.udp())
+	sdpBody := "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+	first := rc.invite("carol", "600", sdpBody)
+	ctx := ctxT(t)
+	tx, err := rc.cli.TransactionRequest(ctx, first, sipgo.ClientRequestBuild)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Terminate()
+	for ringing := false; !ringing; {
+		select {
+		case res := <-tx.Responses():
+			ringing = res.StatusCode == 180
+		case <-ctx.Done():
+			t.Fatal("no 180")
+		}
+	}
+	second := first.Clone()
+	second.RemoveHeader("Via")
+	if res := rc.do(t, second); res.StatusCode != 482 {
+		t.Fatalf("merged INVITE: %s, want 482", res.Short())
+	}
+	opts := rc.register("carol", "opt-1", 1, nil)
+	opts.Method = sipmsg.OPTIONS
+	opts.CSeq().MethodName = sipmsg.OPTIONS
+	res := rc.do(t, opts)
+	if res.StatusCode != 200 || res.GetHeader("Allow") == nil || !strings.Contains(res.GetHeader("Allow").Value(), "INVITE") {
+		t.Fatalf("OPTIONS: %s", res.Short())
+	}
+	ch := e.nextChannel(t)
+	ch.Hangup(channel.CauseNormalClearing)
 	e.waitNoChannels(t)
 }

@@ -168,6 +168,7 @@ type rtpStream struct {
 	learned atomic.Pointer[netip.AddrPort] // symmetric RTP: the source in use
 	lastRx  atomic.Int64                   // unix ns of the last packet
 	stopped atomic.Bool
+	jb      atomic.Pointer[jitterState] // nil: frames are delivered as they arrive
 	stats   streamCounters
 
 	// Reader goroutine only.
@@ -224,7 +225,12 @@ func (s *rtpStream) configure(m *sdp.Media) {
 }
 
 // stop makes the stream deliver and send nothing more.
-func (s *rtpStream) stop() { s.stopped.Store(true) }
+func (s *rtpStream) stop() {
+	s.stopped.Store(true)
+	if js := s.jb.Load(); js != nil {
+		js.stop()
+	}
+}
 
 // Stats returns the stream's counters.
 func (s *rtpStream) Stats() StreamStats {
@@ -297,7 +303,8 @@ func (s *rtpStream) receive(b []byte, from netip.AddrPort) {
 	}
 	s.stats.rxPackets.Add(1)
 	s.stats.rxBytes.Add(uint64(len(b)))
-	s.lastRx.Store(time.Now().UnixNano())
+	now := time.Now()
+	s.lastRx.Store(now.UnixNano())
 	if !p.state.Receives() {
 		return
 	}
@@ -312,6 +319,10 @@ func (s *rtpStream) receive(b []byte, from netip.AddrPort) {
 			s.sigs = s.dtmfRx.Flush(s.sigs[:0])
 			s.emitDigits()
 		}
+	}
+	if js := s.jb.Load(); js != nil && p.kind == frame.Voice {
+		js.push(rc.f, s.pkt.SequenceNumber, s.pkt.Timestamp, s.pkt.Marker, payload, now)
+		return
 	}
 	f := frame.Get(len(payload))
 	copy(f.Payload, payload)
@@ -596,6 +607,7 @@ func (c *call) applyMedia(ms []sdp.Media) {
 			s.pos = i
 			s.configure(m)
 		}
+		c.streamJitter(s)
 		next.streams[i] = s
 	}
 	c.media.Store(next)
