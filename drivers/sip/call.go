@@ -40,7 +40,7 @@ const (
 	evRequest  // in-dialog request from the far end (BYE, INFO, re-INVITE)
 	evAck      // an ACK carrying a body
 	evAckDone  // a 2xx retransmitter ended (acknowledged or timed out)
-	evByeDone  // a BYE transaction ended
+	evByeDone  // a BYE (or INFO) transaction ended
 	evReinvite // a PBX re-INVITE transaction ended
 	evRetryReinvite
 	evRTPCheck
@@ -88,6 +88,7 @@ type state struct {
 	rtpTimer  *time.Timer
 	held      bool               // the PBX put the far end on hold (Indicate Hold)
 	jitter    bool               // SetJitterBuffer(true)
+	lastFIR   time.Time          // last picture_fast_update INFO sent
 	digit     context.CancelFunc // the DTMF event being sent, nil if none
 	reinv     *reinvite
 	queued    *topology.Topology // a RequestTopology waiting for reinv
@@ -391,6 +392,20 @@ func (c *call) SendDigit(ctx context.Context, digit rune, d time.Duration) error
 		return ErrNoDTMF
 	}
 	return s.sendDigit(ctx, digit, d)
+}
+
+// StreamStats returns the RTP and RTCP counters of the call's streams, by
+// position (the zero value for removed streams). The control endpoint
+// finds it through [channel.Channel.Tech] with an interface of its own.
+func (c *call) StreamStats() []StreamStats {
+	ms := c.media.Load()
+	out := make([]StreamStats, len(ms.streams))
+	for i, s := range ms.streams {
+		if s != nil {
+			out[i] = s.Stats()
+		}
+	}
+	return out
 }
 
 // queueCtl hands f (ownership transferred) to the core's control queue.
@@ -830,12 +845,7 @@ func (c *call) startRTPTimer() {
 		return
 	}
 	period := min(c.d.cfg.RTPTimeout/3, 5*time.Second)
-	c.st.rtpTimer = time.AfterFunc(period, func() {
-		select {
-		case c.events <- event{kind: evRTPCheck}:
-		default: // busy mailbox: check next time
-		}
-	})
+	c.st.rtpTimer = time.AfterFunc(period, func() { c.post(event{kind: evRTPCheck}) })
 }
 
 // rtpCheck hangs up an answered call whose streams received no RTP for

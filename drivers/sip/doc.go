@@ -101,8 +101,7 @@
 // # Media
 //
 // Each active stream (m-line) has one UDP socket pair from the RTP port
-// range (even port RTP, odd RTCP; RTCP is not processed yet, and RTCP
-// multiplexed on the RTP port is counted and dropped) and one reader
+// range (even port RTP, odd RTCP), one RTP reader goroutine and one RTCP
 // goroutine. Symmetric RTP: the first valid packet's source is learned and
 // packets from any other source are then ignored (counted as foreign);
 // RTP is sent to the learned source, else to the announced address. A
@@ -122,17 +121,37 @@
 // on hold) is hung up with cause 102. The steady-state receive and send
 // paths allocate nothing (see the benchmarks).
 //
-// There is no jitter buffer in the driver: frames are delivered as they
-// arrive, which is what a two-party bridge wants (DESIGN.md §10).
-// Applications that terminate media are to use internal/jitter in the
-// core's read path (not wired yet).
+// RTCP (RFC 3550 §6): each stream sends a compound SR (while it sends) or
+// RR with a reception report (cumulative and interval loss, interarrival
+// jitter, LSR/DLSR) and an SDES CNAME every 5 s ±50%, to the address the
+// far end's RTCP comes from, else the announced one (RTP's with
+// rtcp-mux); the far end's reports give its view of our stream and the
+// round-trip time. The counters are in StreamStats (the call's
+// StreamStats method). The RTCP goroutine reads its socket with a
+// deadline at the next report time, so it also is the report timer.
+//
+// Jitter buffer: by default frames are delivered as they arrive, which is
+// what a two-party bridge wants (DESIGN.md §10). An application that
+// terminates the audio turns internal/jitter on for the call with
+// SetJitterBuffer(true) (found through channel.Channel.Tech); audio is
+// then played out by one goroutine per audio stream, in order, paced,
+// with lost G.711 frames concealed.
+//
+// VideoUpdate indications become a SIP INFO with an RFC 5168
+// picture_fast_update (at most one a second); an INFO with
+// application/dtmf-relay becomes DTMF frames.
 //
 // # Goroutines and locks
 //
 // Per driver: one sipgo read loop per listener (plus sipgo's per-message
 // goroutines). Per call: the INVITE goroutine (inbound only, running the
-// dialplan), the mailbox goroutine, one RTP reader per active stream, and
-// short-lived helpers; all are waited for by [Driver.Close]. Driver.mu
+// dialplan), the mailbox goroutine, per active stream an RTP reader and an
+// RTCP goroutine (plus a playout goroutine per audio stream with the
+// jitter buffer on), and short-lived helpers; all are waited for by
+// [Driver.Close]. Two goroutines per stream are simple but costly at
+// hundreds of calls (a latency tail from scheduling many blocked
+// readers); a few shared readers over many sockets are the planned
+// replacement. Driver.mu
 // guards the dialog index; a call's signalling state belongs to its
 // mailbox goroutine and needs no lock; the media set and each stream's
 // negotiated parameters are swapped atomically; a stream's sendMu

@@ -316,6 +316,7 @@ func (c *call) indicate(ct frame.ControlType) error {
 	case frame.Hold, frame.Unhold:
 		return c.hold(ct == frame.Hold)
 	case frame.VideoUpdate:
+		c.videoUpdate()
 		return nil
 	}
 	if !c.inbound || c.st.finalSent {

@@ -82,24 +82,29 @@ const (
 // streamParams is the negotiated configuration of a stream, replaced
 // atomically on renegotiation.
 type streamParams struct {
-	typ      format.MediaType
-	kind     frame.Kind
-	state    stream.State
-	remote   netip.AddrPort // announced; zero when the far end cannot receive
-	recv     [128]recvCodec
-	send     []sdp.Codec
-	sendDTMF sdp.Codec
-	ptime    int
+	typ        format.MediaType
+	kind       frame.Kind
+	state      stream.State
+	remote     netip.AddrPort // announced; zero when the far end cannot receive
+	remoteRTCP netip.AddrPort
+	mux        bool // rtcp-mux (RFC 5761)
+	clock      int  // RTP clock rate of the codec sent (or received)
+	recv       [128]recvCodec
+	send       []sdp.Codec
+	sendDTMF   sdp.Codec
+	ptime      int
 }
 
 func newParams(m *sdp.Media) *streamParams {
 	p := &streamParams{
-		typ:      m.Type,
-		state:    m.State,
-		remote:   m.Remote,
-		send:     m.Send,
-		sendDTMF: m.SendDTMF,
-		ptime:    m.PTime,
+		typ:        m.Type,
+		state:      m.State,
+		remote:     m.Remote,
+		remoteRTCP: m.RemoteRTCP,
+		mux:        m.RTCPMux,
+		send:       m.Send,
+		sendDTMF:   m.SendDTMF,
+		ptime:      m.PTime,
 	}
 	if p.ptime <= 0 {
 		p.ptime = 20
@@ -114,6 +119,12 @@ func newParams(m *sdp.Media) *streamParams {
 	}
 	for _, c := range m.Recv {
 		p.recv[c.PT&0x7f] = recvCodec{kind: recvMedia, f: c.Format}
+	}
+	switch {
+	case len(m.Send) > 0:
+		p.clock = m.Send[0].Format.ClockRate
+	case len(m.Recv) > 0:
+		p.clock = m.Recv[0].Format.ClockRate
 	}
 	if !m.RecvDTMF.IsZero() {
 		p.recv[m.RecvDTMF.PT&0x7f] = recvCodec{kind: recvDTMF, f: m.RecvDTMF.Format}
@@ -141,17 +152,29 @@ type StreamStats struct {
 	// Invalid counts packets that are not RTP, carry an unknown payload
 	// type, or arrived while the stream does not receive.
 	Invalid uint64
-	// RTCP counts RTCP packets received multiplexed on the RTP port
-	// (they are not processed yet).
-	RTCP uint64
+	// RTCP counts RTCP packets received; RTCPSent those sent.
+	RTCP, RTCPSent uint64
 	// SendDropped counts frames not sent: a format the stream did not
 	// negotiate, a payload too large, or audio during a DTMF event.
 	SendDropped uint64
+
+	// Lost is the cumulative number of packets lost from the source
+	// received (RFC 3550 A.3) and Jitter its interarrival jitter (A.8).
+	Lost   int64
+	Jitter time.Duration
+	// RemoteFractionLost, RemoteLost and RemoteJitter are the far end's
+	// latest report about our stream; RTT the round-trip time computed
+	// from it (zero until the far end reported on one of our SRs).
+	RemoteFractionLost float64
+	RemoteLost         uint32
+	RemoteJitter       time.Duration
+	RTT                time.Duration
 }
 
 type streamCounters struct {
 	rxPackets, txPackets, rxBytes, txBytes atomic.Uint64
 	foreign, invalid, rtcp, sendDropped    atomic.Uint64
+	rtcpSent                               atomic.Uint64
 }
 
 // rtpStream is the RTP side of one stream of a call.
@@ -161,15 +184,17 @@ type streamCounters struct {
 // SendDigit on the caller's; sendMu serialises the two around the
 // sequence and timestamp state and the packet buffer.
 type rtpStream struct {
-	c       *call
-	pos     int
-	conn    *rtpConn
-	params  atomic.Pointer[streamParams]
-	learned atomic.Pointer[netip.AddrPort] // symmetric RTP: the source in use
-	lastRx  atomic.Int64                   // unix ns of the last packet
-	stopped atomic.Bool
-	jb      atomic.Pointer[jitterState] // nil: frames are delivered as they arrive
-	stats   streamCounters
+	c        *call
+	pos      int
+	conn     *rtpConn
+	params   atomic.Pointer[streamParams]
+	learned  atomic.Pointer[netip.AddrPort] // symmetric RTP: the source in use
+	lastRx   atomic.Int64                   // unix ns of the last packet
+	stopped  atomic.Bool
+	jb       atomic.Pointer[jitterState]    // nil: frames are delivered as they arrive
+	rx       rxStats                        // RTCP reception statistics
+	rtcpFrom atomic.Pointer[netip.AddrPort] // where the far end's RTCP comes from
+	stats    streamCounters
 
 	// Reader goroutine only.
 	pkt    rtp.Packet
@@ -234,7 +259,7 @@ func (s *rtpStream) stop() {
 
 // Stats returns the stream's counters.
 func (s *rtpStream) Stats() StreamStats {
-	return StreamStats{
+	st := StreamStats{
 		PacketsReceived: s.stats.rxPackets.Load(),
 		PacketsSent:     s.stats.txPackets.Load(),
 		BytesReceived:   s.stats.rxBytes.Load(),
@@ -242,8 +267,11 @@ func (s *rtpStream) Stats() StreamStats {
 		Foreign:         s.stats.foreign.Load(),
 		Invalid:         s.stats.invalid.Load(),
 		RTCP:            s.stats.rtcp.Load(),
+		RTCPSent:        s.stats.rtcpSent.Load(),
 		SendDropped:     s.stats.sendDropped.Load(),
 	}
+	s.receptionStats(&st)
+	return st
 }
 
 // lastReceived returns when the last packet arrived (zero: never).
@@ -275,12 +303,16 @@ func (s *rtpStream) receive(b []byte, from netip.AddrPort) {
 	if s.stopped.Load() {
 		return
 	}
-	if len(b) < rtpHeaderLen || b[0]>>6 != 2 {
+	if len(b) < 8 || b[0]>>6 != 2 {
 		s.stats.invalid.Add(1)
 		return
 	}
 	if pt := b[1] & 0x7f; pt >= 64 && pt <= 95 {
-		s.stats.rtcp.Add(1) // RTCP multiplexed on the RTP port (RFC 5761 §4)
+		s.receiveRTCP(b) // RTCP multiplexed on the RTP port (RFC 5761 §4)
+		return
+	}
+	if len(b) < rtpHeaderLen {
+		s.stats.invalid.Add(1)
 		return
 	}
 	p := s.params.Load()
@@ -305,6 +337,7 @@ func (s *rtpStream) receive(b []byte, from netip.AddrPort) {
 	s.stats.rxBytes.Add(uint64(len(b)))
 	now := time.Now()
 	s.lastRx.Store(now.UnixNano())
+	s.rx.update(s.pkt.SSRC, s.pkt.SequenceNumber, s.pkt.Timestamp, now, rc.f.ClockRate)
 	if !p.state.Receives() {
 		return
 	}
@@ -409,18 +442,27 @@ func (s *rtpStream) write(f *frame.Frame) {
 	s.send(dst, pt, marker, ts, f.Payload)
 }
 
-// send marshals and writes one packet; sendMu is held.
-func (s *rtpStream) send(dst netip.AddrPort, pt uint8, marker bool, ts uint32, payload []byte) {
+// packetize builds the next packet in s.out and returns its length (0
+// on error); sendMu is held.
+func (s *rtpStream) packetize(pt uint8, marker bool, ts uint32, payload []byte) int {
 	s.hdr.PayloadType = pt
 	s.hdr.Marker = marker
 	s.hdr.Timestamp = ts
 	s.hdr.SequenceNumber++
 	n, err := s.hdr.MarshalTo(s.out)
 	if err != nil {
+		return 0
+	}
+	return n + copy(s.out[n:], payload)
+}
+
+// send marshals and writes one packet; sendMu is held.
+func (s *rtpStream) send(dst netip.AddrPort, pt uint8, marker bool, ts uint32, payload []byte) {
+	n := s.packetize(pt, marker, ts, payload)
+	if n == 0 {
 		s.stats.sendDropped.Add(1)
 		return
 	}
-	n += copy(s.out[n:], payload)
 	if _, err := s.conn.rtp.WriteToUDPAddrPort(s.out[:n], dst); err != nil {
 		s.stats.sendDropped.Add(1)
 		return
@@ -603,6 +645,7 @@ func (c *call) applyMedia(ms []sdp.Media) {
 			s = newRTPStream(c, i, conn)
 			s.configure(m)
 			c.wg.Go(s.readLoop)
+			c.wg.Go(s.rtcpLoop)
 		} else {
 			s.pos = i
 			s.configure(m)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 
 	"github.com/pbx-dev/pbx/core/channel"
@@ -135,7 +136,8 @@ func TestRTPReceive(t *testing.T) {
 
 	// Unknown payload type, RTCP on the RTP port, garbage.
 	r.s.receive(packet(t, 99, 9, 1320, false, payload), a)
-	r.s.receive([]byte{0x81, 200, 0, 6, 0, 0, 0, 1, 0, 0, 0, 0}, a)
+	rr, _ := (&rtcp.ReceiverReport{SSRC: 1}).Marshal()
+	r.s.receive(rr, a)
 	r.s.receive([]byte{1, 2, 3}, a)
 	st := r.s.Stats()
 	if st.Invalid != 2 || st.RTCP != 1 {
@@ -353,14 +355,30 @@ func BenchmarkRTPReceive(b *testing.B) {
 }
 
 func BenchmarkRTPSend(b *testing.B) {
-	r := newMediaRig(b)
-	f := voiceFrame(160, 0)
-	defer f.Release()
-	b.ReportAllocs()
-	b.SetBytes(160 + rtpHeaderLen)
-	for b.Loop() {
-		r.s.write(f)
-	}
+	b.Run("frame-to-socket", func(b *testing.B) {
+		r := newMediaRig(b)
+		f := voiceFrame(160, 0)
+		defer f.Release()
+		b.ReportAllocs()
+		b.SetBytes(160 + rtpHeaderLen)
+		for b.Loop() {
+			r.s.write(f)
+		}
+	})
+	b.Run("packetize", func(b *testing.B) { // the same without the sendto syscall
+		r := newMediaRig(b)
+		f := voiceFrame(160, 0)
+		defer f.Release()
+		p := r.s.params.Load()
+		b.ReportAllocs()
+		b.SetBytes(160 + rtpHeaderLen)
+		for b.Loop() {
+			r.s.sendMu.Lock()
+			ts, m := r.s.stampAudio(f, p)
+			r.s.packetize(0, m, ts, f.Payload)
+			r.s.sendMu.Unlock()
+		}
+	})
 }
 
 // TestRTPTimeout: an answered call that receives no RTP is hung up with

@@ -10,6 +10,7 @@ import (
 	sipmsg "github.com/emiago/sipgo/sip"
 
 	"github.com/pbx-dev/pbx/core/channel"
+	"github.com/pbx-dev/pbx/core/format"
 	"github.com/pbx-dev/pbx/core/frame"
 	"github.com/pbx-dev/pbx/core/stream"
 	"github.com/pbx-dev/pbx/core/topology"
@@ -322,7 +323,7 @@ func (c *call) hold(on bool) error {
 	base := c.currentWish()
 	t := base.Clone()
 	for _, s := range t.Streams() {
-		if s.IsRemoved() || s.Type().String() != "audio" {
+		if s.IsRemoved() || s.Type() != format.Audio {
 			continue
 		}
 		st := s.State()
@@ -355,4 +356,36 @@ func unholdState(s stream.State) stream.State {
 		return stream.RecvOnly
 	}
 	return s
+}
+
+// pictureFastUpdate is the RFC 5168 body asking the far end's video
+// encoder for a key frame.
+const pictureFastUpdate = `<?xml version="1.0" encoding="utf-8" ?>
+<media_control><vc_primitive><to_encoder><picture_fast_update/></to_encoder></vc_primitive></media_control>`
+
+// videoUpdate sends a SIP INFO with picture_fast_update (RFC 5168), at
+// most one per second, on an established call with video.
+func (c *call) videoUpdate() {
+	now := time.Now()
+	if !c.st.answered || c.st.ended || now.Sub(c.st.lastFIR) < time.Second || c.media.Load().stream(-1, format.Video) == nil {
+		return
+	}
+	c.st.lastFIR = now
+	req := sipmsg.NewRequest(sipmsg.INFO, c.remoteTarget())
+	ct := sipmsg.ContentTypeHeader("application/media_control+xml")
+	req.AppendHeader(&ct)
+	req.SetBody([]byte(pictureFastUpdate))
+	var do func(context.Context, *sipmsg.Request) (*sipmsg.Response, error)
+	if c.srv != nil {
+		do = c.srv.Do
+	} else {
+		do = c.out.sess.Do
+	}
+	c.st.pending++
+	c.wg.Go(func() {
+		ctx, cancel := context.WithTimeout(c.d.ctx, sipmsg.Timer_F)
+		defer cancel()
+		_, err := do(ctx, req)
+		c.post(event{kind: evByeDone, err: err})
+	})
 }
