@@ -50,7 +50,11 @@
 // then reports a Hangup frame with cause 16. The channel's dialplan entry
 // point is the endpoint's Context and the Request-URI user
 // ([channel.Config] Context and Exten); unknown callers get 403 unless
-// [Config].GuestContext admits them.
+// [Config].GuestContext admits them. An INVITE without SDP (late offer)
+// gets the PBX's offer in the 200 and is answered in the ACK; until then
+// the channel carries the topology the PBX offers, and an unusable answer
+// ends the call with a BYE. A second INVITE with the Call-ID and From tag
+// of a live call gets 482.
 //
 // # An outbound call
 //

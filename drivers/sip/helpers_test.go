@@ -65,6 +65,7 @@ var testEndpoints = EndpointMap{
 
 func newEnv(t testing.TB, mods ...func(*Config)) *env {
 	t.Helper()
+	before := goleak.IgnoreCurrent() // goroutines of the test harness itself
 	e := &env{t: t, chans: make(chan *channel.Channel, 16), changed: make(chan struct{}, 1)}
 	e.reg = channel.NewRegistry(channel.RegistryConfig{Logger: testLogger(t)})
 	e.reg.Observe(func(channel.Event) {
@@ -116,7 +117,7 @@ func newEnv(t testing.TB, mods ...func(*Config)) *env {
 		if err := d.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
-		goleak.VerifyNone(t)
+		goleak.VerifyNone(t, before)
 		if n := d.port.inUse(); n != 0 {
 			t.Errorf("%d RTP port pairs still in use after Close", n)
 		}

@@ -9,6 +9,7 @@ import (
 	sipmsg "github.com/emiago/sipgo/sip"
 
 	"github.com/pbx-dev/pbx/core/channel"
+	"github.com/pbx-dev/pbx/core/format"
 	"github.com/pbx-dev/pbx/core/frame"
 	"github.com/pbx-dev/pbx/core/topology"
 	"github.com/pbx-dev/pbx/drivers/sip/sdp"
@@ -90,12 +91,6 @@ func (d *Driver) handleInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) 
 		}
 	}()
 	body := req.Body()
-	if len(body) == 0 {
-		// Late offer (the offer in our 2xx, the answer in the ACK) is not
-		// supported yet.
-		d.respond(tx, req, 488, sipmsg.NewHeader("Warning", `399 pbx "offerless INVITE not supported"`))
-		return
-	}
 	dua := d.dialogUA(req.Transport())
 	if dua == nil {
 		d.respond(tx, req, 503)
@@ -118,22 +113,29 @@ func (d *Driver) handleInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) 
 		d.respond(tx, req, 500)
 		return
 	}
-	ans, err := c.sdp.Offer(body, sdp.Capabilities{Formats: c.caps})
-	if err != nil {
-		for _, s := range c.sockets {
-			d.port.free(s)
+	if len(body) == 0 {
+		// Late offer (RFC 3261 §13.2.1): the PBX offers in its 2xx and the
+		// answer comes in the ACK. Until then the channel has the
+		// topology the PBX will offer, and no media.
+		c.setTopology(topology.FromFormats(c.caps.Without(format.NewCaps(format.TelephoneEvent))))
+	} else {
+		ans, err := c.sdp.Offer(body, sdp.Capabilities{Formats: c.caps})
+		if err != nil {
+			for _, s := range c.sockets {
+				d.port.free(s)
+			}
+			c.log.Debug("offer rejected", "error", err)
+			res := c.d.response(c.inviteReq, 488, nil)
+			res.AppendHeader(sipmsg.NewHeader("Warning", `399 pbx "`+sanitizeWarning(err.Error())+`"`))
+			_ = tx.Respond(res)
+			return
 		}
-		c.log.Debug("offer rejected", "error", err)
-		res := c.d.response(c.inviteReq, 488, nil)
-		res.AppendHeader(sipmsg.NewHeader("Warning", `399 pbx "`+sanitizeWarning(err.Error())+`"`))
-		_ = tx.Respond(res)
-		return
+		if ans.Warnings != nil {
+			c.log.Debug("offer warnings", "error", ans.Warnings)
+		}
+		c.applyMedia(ans.Media)
+		c.setTopology(ans.Topology)
 	}
-	if ans.Warnings != nil {
-		c.log.Debug("offer warnings", "error", ans.Warnings)
-	}
-	c.applyMedia(ans.Media)
-	c.setTopology(ans.Topology)
 	if !tx.OnCancel(func(*sipmsg.Request) { c.cancOnce.Do(func() { close(c.cancelled) }) }) {
 		c.cancOnce.Do(func() { close(c.cancelled) })
 	}
@@ -247,12 +249,29 @@ func (c *call) answer(t *topology.Topology) error {
 		return channel.ErrHangup
 	default:
 	}
-	if t != nil && !c.st.early && !t.Equal(c.Topology()) {
+	var body []byte
+	switch {
+	case c.offerBody == nil:
+		// Late offer: our offer goes in the 2xx.
+		want := c.Topology()
+		if t != nil {
+			want = t.Snapshot()
+			c.want = want
+		}
+		offer, err := c.sdp.MakeOffer(want)
+		if err != nil {
+			return fmt.Errorf("sip: answer %s: %w", c.callID, err)
+		}
+		body = offer
+	case t != nil && !c.st.early && !t.Equal(c.Topology()):
 		if err := c.reanswer(t); err != nil {
 			return err
 		}
+		body = c.sdp.Local()
+	default:
+		body = c.sdp.Local()
 	}
-	res := sipmsg.NewSDPResponseFromRequest(c.inviteReq, c.sdp.Local())
+	res := sipmsg.NewSDPResponseFromRequest(c.inviteReq, body)
 	c.decorate(res)
 	c.srv.InviteResponse = res
 	if err := c.inviteTx.Respond(res); err != nil {
@@ -332,10 +351,17 @@ func (c *call) indicate(ct frame.ControlType) error {
 		c.decorate(res)
 		return c.inviteTx.Respond(res)
 	case frame.Progress:
-		if c.st.early {
+		if c.st.early || c.st.progress {
 			return nil
 		}
-		c.st.early, c.st.progress = true, true
+		c.st.progress = true
+		if c.offerBody == nil {
+			// Late offer: no answer to send yet, and no PRACK for an offer.
+			res := c.d.response(c.inviteReq, 183, nil)
+			c.decorate(res)
+			return c.inviteTx.Respond(res)
+		}
+		c.st.early = true
 		res := sipmsg.NewSDPResponseFromRequest(c.inviteReq, c.sdp.Local())
 		res.StatusCode, res.Reason = 183, reasonPhrase(183)
 		c.decorate(res)
@@ -427,24 +453,39 @@ func (c *call) readAck(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	if w := c.ack.Load(); w != nil && w.cseq == req.CSeq().SeqNo {
 		w.once.Do(func() { close(w.acked) })
 	}
-	if len(req.Body()) > 0 {
-		c.post(event{kind: evAck, req: req})
-	}
+	c.post(event{kind: evAck, req: req})
 }
 
-// ackBody handles an ACK with a body: the answer to an offer we sent in a
-// 2xx to an offerless re-INVITE.
+// ackBody handles an ACK: it carries the answer when our 2xx carried an
+// offer (late-offer INVITE or offerless re-INVITE).
 func (c *call) ackBody(req *sipmsg.Request) {
-	if !c.sdp.Pending() {
+	if c.sdp == nil || !c.sdp.Pending() || c.st.reinv != nil {
+		return // nothing awaited (or the offer is our re-INVITE's)
+	}
+	var t *topology.Topology
+	err := errors.New("sip: no answer in ACK")
+	if len(req.Body()) > 0 {
+		t, err = c.sdp.Answer(req.Body())
+	}
+	if err == nil && t.ActiveLen() == 0 {
+		err = errors.New("sip: answer in ACK removed every stream")
+	}
+	if err == nil {
+		c.applyNegotiated(t)
 		return
 	}
-	t, err := c.sdp.Answer(req.Body())
-	if err != nil {
-		c.log.Warn("bad answer in ack", "error", err)
-		c.sdp.Rollback()
+	c.sdp.Rollback()
+	if c.inbound && c.offerBody == nil && req.CSeq().SeqNo == c.inviteReq.CSeq().SeqNo && !c.st.ended {
+		// The initial late-offer exchange failed: end the call (RFC 3261
+		// §13.2.1 leaves no other way).
+		c.log.Warn("unusable answer in ack: hanging up", "error", err)
+		c.stopTimers()
+		c.stopMedia()
+		c.sendBye(channel.CauseIncompatibleDestination)
+		c.remoteEnd(channel.CauseIncompatibleDestination)
 		return
 	}
-	c.applyNegotiated(t)
+	c.log.Warn("unusable answer in ack", "error", err)
 }
 
 // ackDone handles the end of a 2xx retransmission.

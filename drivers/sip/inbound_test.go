@@ -2,6 +2,9 @@ package sip
 
 import (
 	"context"
+	"net"
+	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -249,4 +252,94 @@ func TestMergedInvite(t *testing.T) {
 	ch := e.nextChannel(t)
 	ch.Hangup(channel.CauseNormalClearing)
 	e.waitNoChannels(t)
+}
+
+// TestLateOffer: an INVITE without SDP gets the PBX's offer in the 200 and
+// the phone's answer in the ACK; media then flows.
+func TestLateOffer(t *testing.T) {
+	e := newEnv(t)
+	changed := make(chan struct{}, 1)
+	e.handle(func(ctx context.Context, ch *channel.Channel) {
+		if err := ch.Answer(ctx); err != nil {
+			return
+		}
+		for {
+			f, err := ch.ReadStream()
+			if err != nil {
+				return
+			}
+			switch {
+			case f.Kind == frame.Control && f.Control == frame.TopologyChanged:
+				changed <- struct{}{}
+			case f.Kind == frame.Voice:
+				_ = ch.WriteStream(f.Stream, f)
+			}
+			f.Release()
+		}
+	})
+	ctx := ctxT(t)
+	p := e.phone(t, "carol", "")
+	call, err := p.Dial(ctx, "600", testphone.DialOptions{NoSDP: true})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	select {
+	case <-changed:
+	case <-ctx.Done():
+		t.Fatal("no TopologyChanged after the ACK's answer")
+	}
+	m := call.Streams()[0]
+	stop, err := m.StartTone(440)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.WaitTone(ctx, 440, 300*time.Millisecond); err != nil {
+		t.Error(err)
+	}
+	stop()
+	call.Hangup(ctx)
+	e.waitNoChannels(t)
+}
+
+// BenchmarkInboundCall measures sequential call setups and tear-downs
+// over loopback UDP (INVITE/100/200/ACK/BYE/200 into a dialplan that
+// answers), with the UAC in the same process.
+func BenchmarkInboundCall(b *testing.B) {
+	e := newEnv(b)
+	e.handle(func(ctx context.Context, ch *channel.Channel) {
+		if ch.Answer(ctx) == nil {
+			drain(ch)
+		}
+	})
+	rc := newRawClient(b, e.udp())
+	laddr, _ := netip.ParseAddrPort(rc.laddr)
+	dua := &sipgo.DialogUA{Client: rc.cli, ContactHDR: sipmsg.ContactHeader{Address: sipmsg.Uri{Scheme: "sip", User: "carol", Host: "127.0.0.1", Port: int(laddr.Port())}}}
+	host, port, _ := net.SplitHostPort(e.udp())
+	p, _ := strconv.Atoi(port)
+	body := []byte("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n")
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		req := sipmsg.NewRequest(sipmsg.INVITE, sipmsg.Uri{Scheme: "sip", User: "600", Host: host, Port: p})
+		from := &sipmsg.FromHeader{Address: sipmsg.Uri{Scheme: "sip", User: "carol", Host: "127.0.0.1"}, Params: sipmsg.HeaderParams{{K: "tag", V: sipmsg.GenerateTagN(8)}}}
+		req.AppendHeader(from)
+		req.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
+		req.SetBody(body)
+		sess, err := dua.WriteInvite(ctx, req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := sess.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		if err := sess.Ack(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if err := sess.Bye(ctx); err != nil {
+			b.Fatal(err)
+		}
+		sess.Close()
+	}
+	b.StopTimer()
+	e.waitNoChannels(b)
 }
