@@ -55,14 +55,14 @@ const testEndpoints = `
 type = endpoint
 password = secret1001
 context = default
-codecs = ulaw,alaw
+codecs = ulaw,alaw,h264,vp8
 max_contacts = 3
 
 [1002]
 type = endpoint
 password = secret1002
 context = default
-codecs = ulaw,alaw
+codecs = ulaw,alaw,h264,vp8
 
 [1003]
 type = endpoint
