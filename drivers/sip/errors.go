@@ -19,8 +19,6 @@ var (
 	// ErrNoDTMF reports SendDigit on a call that negotiated no RFC 4733
 	// telephone-event.
 	ErrNoDTMF = errors.New("sip: no telephone-event negotiated")
-	// ErrNotAnswered reports an operation that needs an answered call.
-	ErrNotAnswered = errors.New("sip: call not answered")
 	// ErrRejected reports Answer on an inbound call that already received
 	// a final error response (busy, congestion …).
 	ErrRejected = errors.New("sip: call already rejected")

@@ -105,6 +105,7 @@ func (d *Driver) handleInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) 
 	_ = tx.Respond(sipmsg.NewResponseFromRequest(req, 100, "Trying", nil))
 
 	c.user = user
+	c.log = c.log.With("user", user)
 	c.caps = d.cfg.codecsOf(&ep)
 	c.srv, c.inviteTx, c.inviteReq = sess, tx, sess.InviteRequest
 	c.offerBody = body

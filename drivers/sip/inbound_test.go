@@ -343,3 +343,59 @@ func BenchmarkInboundCall(b *testing.B) {
 	b.StopTimer()
 	e.waitNoChannels(b)
 }
+
+// TestGuestEarlyMedia: an unknown caller enters the guest context; the
+// dialplan sends early media (183 with SDP) before answering, and the
+// tone flows before the answer.
+func TestGuestEarlyMedia(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.GuestContext = "guest" })
+	answer := make(chan struct{})
+	e.handle(func(ctx context.Context, ch *channel.Channel) {
+		if c, _ := ch.DialplanTarget(); c != "guest" {
+			t.Errorf("context %q, want guest", c)
+		}
+		if err := ch.Indicate(frame.Progress); err != nil {
+			t.Errorf("progress: %v", err)
+		}
+		go func() {
+			<-answer
+			ch.Answer(ctx)
+		}()
+		for {
+			f, err := ch.Read()
+			if err != nil {
+				return
+			}
+			if f.Kind == frame.Voice {
+				_ = ch.Write(f)
+			}
+			f.Release()
+		}
+	})
+	ctx := ctxT(t)
+	p := e.phone(t, "stranger", "")
+	call, err := p.Invite(ctx, "600", testphone.DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := call.WaitResponse(ctx, 183); err != nil {
+		t.Fatal(err)
+	} else if r.Code != 183 {
+		t.Fatalf("response %+v", r)
+	}
+	m := call.Streams()[0]
+	stop, err := m.StartTone(600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.WaitTone(ctx, 600, 200*time.Millisecond); err != nil {
+		t.Errorf("early media: %v", err)
+	}
+	stop()
+	close(answer)
+	if err := call.WaitAnswer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	call.Hangup(ctx)
+	e.waitNoChannels(t)
+}

@@ -113,6 +113,7 @@ func (d *Driver) Request(ctx context.Context, dst string, want *topology.Topolog
 	offer := offerTopology(want, caps)
 	c := newCall(d, false, uuid.NewString())
 	c.user = user
+	c.log = c.log.With("user", user)
 	c.caps = caps
 	c.out = &outbound{dest: ds, targets: targets, want: offer, ports: map[int]int{}}
 	c.setTopology(offer)
