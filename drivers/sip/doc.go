@@ -37,7 +37,7 @@
 //	                          reg.Serve(handler) … blocks for the call
 //	       ◀──────────── 180 ◀──────────────────────── Indicate(Ringing) ◀───── Ringing
 //	       ◀────── 200 + SDP ◀──────────────────────── Answer ◀──────────────── Answer
-//	ACK ────────────────────▶ OnAck: ReadAck, stop 2xx retransmission (no mailbox)
+//	ACK ────────────────────▶ OnAck: ReadAck, stop 2xx retransmission, then enqueue
 //	BYE ────────────────────▶ OnBye ─ enqueue ───────▶ 200, Hangup frame ─────▶ Read: EOF
 //
 // The INVITE's sipgo goroutine runs the dialplan handler ([channel.Handler])
@@ -84,8 +84,15 @@
 // branches, 2xx retransmission until the ACK) run on helper goroutines
 // that post their outcome back; the mailbox goroutine ends once the core
 // hung up, the dialog is over and no helper is outstanding. ACKs are the
-// exception: an ACK's sipgo goroutine confirms the dialog directly, since
-// the mailbox may itself be waiting to hear about that ACK.
+// exception: an ACK's sipgo goroutine confirms the dialog and stops the 2xx
+// retransmission directly, since the mailbox may itself be waiting to hear
+// about that ACK, and only then enqueues it (an answer in an ACK).
+//
+// When the far end ends the call (BYE, CANCEL, failure) ReadFrame returns
+// a Hangup control frame with the cause, and io.EOF only once the core has
+// called Hangup: an earlier io.EOF would make the core's read pump hang
+// the channel up with a failure cause before the consumer saw the frame.
+// The consumer must keep reading for a remote hang-up to take effect.
 //
 // # re-INVITE
 //
