@@ -205,13 +205,29 @@ func (c *Channel) pump() {
 	for {
 		f, err := c.tech.ReadFrame()
 		if err != nil {
-			if err != io.EOF && !c.hungup.Load() {
-				c.log.Debug("driver read ended", "error", err)
+			cause := CauseNormalClearing
+			if err != io.EOF {
+				cause = CauseOf(err)
+				if !c.hungup.Load() {
+					c.log.Debug("driver read ended", "error", err)
+				}
 			}
-			c.hangup(&HangupError{Cause: CauseOf(err), Reason: "driver read ended"})
+			c.hangup(&HangupError{Cause: cause, Reason: "driver read ended"})
 			return
 		}
 		if f == nil {
+			continue
+		}
+		if f.Kind == frame.Control && f.Control == frame.Hangup {
+			// The far end hung up: end the channel now, so a consumer that
+			// is not reading (waiting on Done) learns it too, with the
+			// remote's cause.
+			cause := Cause(f.Cause)
+			if cause == 0 {
+				cause = CauseNormalClearing
+			}
+			f.Release()
+			c.hangup(&HangupError{Cause: cause, Reason: "remote hangup"})
 			continue
 		}
 		select {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pbx-dev/pbx/core/channel"
 	"github.com/pbx-dev/pbx/core/channel/channeltest"
@@ -572,5 +573,22 @@ func TestCauses(t *testing.T) {
 	}
 	if channel.CauseOf(&channel.HangupError{Cause: 17}) != 17 {
 		t.Fatal("CauseOf HangupError")
+	}
+}
+
+func TestRemoteHangupReachesAConsumerThatIsNotReading(t *testing.T) {
+	r := newReg(t)
+	m := channeltest.NewMock(nil)
+	c := newChan(t, r, m)
+	h := frame.NewControl(frame.Hangup)
+	h.Cause = int(channel.CauseUserBusy)
+	m.Inject(h)
+	select {
+	case <-c.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("remote hangup frame did not end the channel without a reader")
+	}
+	if c.HangupCause() != channel.CauseUserBusy {
+		t.Fatalf("cause %v, want the remote's USER_BUSY", c.HangupCause())
 	}
 }
