@@ -99,6 +99,7 @@ func (p *pbx) extraRoutes() map[string]http.HandlerFunc {
 			}
 			control.WriteJSON(w, list)
 		},
+		"GET /cdr": p.cdrRoute,
 	}
 	con := func(fn func(w http.ResponseWriter, r *http.Request, d *console.Driver) error) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {

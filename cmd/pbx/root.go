@@ -19,7 +19,7 @@ commands talk to the running PBX over its control endpoint.`,
 	}
 	root.PersistentFlags().String("config", "", "configuration file (default: the embedded default)")
 	root.AddCommand(newRunCmd(), newCheckCmd(), newConfigCmd(), newVersionCmd(),
-		newChannelsCmd(), newHangupCmd(), newOriginateCmd(), newReloadCmd(), newShowCmd(), newPluginsCmd(), newConsoleCmd())
+		newChannelsCmd(), newHangupCmd(), newOriginateCmd(), newReloadCmd(), newShowCmd(), newPluginsCmd(), newConsoleCmd(), newCDRCmd())
 	return root
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pbx-dev/pbx/apps"
+	"github.com/pbx-dev/pbx/cdr"
 	"github.com/pbx-dev/pbx/config"
 	"github.com/pbx-dev/pbx/control"
 	"github.com/pbx-dev/pbx/core/channel"
@@ -47,6 +48,7 @@ type pbx struct {
 	wg        sync.WaitGroup
 	plugins   []plugin.Loaded
 	console   *console.Driver
+	records   *cdr.Store // call records; nil when [cdr] is off
 }
 
 func newRunCmd() *cobra.Command {
@@ -80,6 +82,9 @@ func start(ctx context.Context, cfg *config.Config) (*pbx, error) {
 	p := &pbx{cfg: cfg, log: log}
 	tr := translate.NewRegistry()
 	p.reg = channel.NewRegistry(channel.RegistryConfig{Translator: pathBuilder{tr}, Logger: log})
+	if err := startCDR(ctx, p); err != nil {
+		return nil, err
+	}
 	p.runner = apps.New(apps.Config{Registry: p.reg, Logger: log})
 	if err := wireServices(p); err != nil {
 		return nil, err
