@@ -17,7 +17,7 @@ import (
 // phone 1001 with the password it logs, and calls the echo test 600.
 func TestEmbeddedDefaultConfiguration(t *testing.T) {
 	cmd := exec.Command(pbxBin, "run")
-	cmd.Dir = ".."
+	cmd.Dir = t.TempDir() // the default config writes cdr.db and reads sounds/ relative to here
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir())
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
