@@ -95,4 +95,3 @@ func TestOriginateRingsThePhoneAndRunsTheDialplan(t *testing.T) {
 	}
 	in.Hangup(ctx)
 }
-
