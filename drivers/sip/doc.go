@@ -86,7 +86,10 @@
 // hung up, the dialog is over and no helper is outstanding. ACKs are the
 // exception: an ACK's sipgo goroutine confirms the dialog and stops the 2xx
 // retransmission directly, since the mailbox may itself be waiting to hear
-// about that ACK, and only then enqueues it (an answer in an ACK).
+// about that ACK, and only then enqueues it (an answer in an ACK). The
+// driver matches an ACK to its 2xx by CSeq itself and arms that wait
+// before the 2xx is sent (the ACK may be handled before Respond returns);
+// sipgo's ReadAck only confirms sipgo's dialog, once.
 //
 // When the far end ends the call (BYE, CANCEL, failure) ReadFrame returns
 // a Hangup control frame with the cause, and io.EOF only once the core has
@@ -102,7 +105,10 @@
 // the topology changed and TopologySourceChanged when only the remote
 // source did, and the RTP streams are reconfigured (new streams get
 // sockets, removed ones are closed, remotes updated). A re-INVITE arriving
-// before the ACK of our 2xx counts as that ACK. The core's
+// before the ACK of our 2xx counts as that ACK, and confirms sipgo's
+// dialog before the re-INVITE is read into it: sipgo checks an ACK's CSeq
+// against the last request read, so it would reject the late ACK and
+// hold every BYE back for 64·T1. The core's
 // RequestTopology and Hold/Unhold indications send a re-INVITE; its 2xx
 // is acknowledged by the driver (sipgo's Do does not), a 491 is retried
 // after the RFC 3261 §14.1 back-off, and every request ends with a

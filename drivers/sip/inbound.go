@@ -275,18 +275,19 @@ func (c *call) answer(t *topology.Topology) error {
 	res := sipmsg.NewSDPResponseFromRequest(c.inviteReq, body)
 	c.decorate(res)
 	c.srv.InviteResponse = res
-	if err := c.inviteTx.Respond(res); err != nil {
+	if err := c.respond2xx(c.inviteTx, res); err != nil {
+		c.stopAck()
 		return fmt.Errorf("sip: answer %s: %w", c.callID, err)
 	}
 	select {
 	case <-c.cancelled:
 		// The CANCEL won inside the transaction: 487 went out, our 200
 		// did not. run handles the cancel next.
+		c.stopAck()
 		return channel.ErrHangup
 	default:
 	}
 	c.st.answered, c.st.finalSent = true, true
-	c.expectAck(c.inviteTx, res)
 	c.startRTPTimer()
 	return nil
 }
@@ -391,6 +392,18 @@ type ackWaiter struct {
 // errNoAck reports a 2xx that was never acknowledged (64·T1).
 var errNoAck = errors.New("sip: no ACK for 2xx")
 
+// respond2xx sends res, a 2xx to the INVITE in tx, with its ACK wait
+// armed first: the ACK is read on a sipgo goroutine of its own and may be
+// handled before tx.Respond has even returned, and an ACK finding no
+// waiter is lost — over UDP the 2xx is retransmitted needlessly until the
+// phone acknowledges again, over TCP the call is hung up after 64·T1
+// (issue 5). On error the wait keeps retransmitting; the caller stops it
+// when the call cannot go on.
+func (c *call) respond2xx(tx sipmsg.ServerTransaction, res *sipmsg.Response) error {
+	c.expectAck(tx, res)
+	return tx.Respond(res)
+}
+
 // expectAck retransmits res (a 2xx to the INVITE in tx) until its ACK
 // arrives or 64·T1 pass (RFC 3261 §13.3.1.4; over TCP there are no
 // retransmissions but the wait is the same). The helper posts evAckDone.
@@ -442,12 +455,19 @@ func (c *call) stopAck() {
 // stops the 2xx retransmission without going through the mailbox (which
 // may be busy), then hands a body (an answer to an offer in our 2xx) to
 // the mailbox.
+//
+// The driver matches the ACK to its 2xx itself, by CSeq (the initial
+// INVITE's or a re-INVITE's). sipgo's ReadAck is only asked to confirm
+// its dialog, once: it compares the CSeq with the last request read into
+// the dialog, so an ACK of the initial 2xx arriving after a re-INVITE was
+// read fails there — checkAcked has confirmed the dialog by then — and
+// later ACKs (of re-INVITEs) have nothing to confirm.
 func (c *call) readAck(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	if req.CSeq() == nil {
 		return
 	}
-	if c.srv != nil {
-		if err := c.srv.ReadAck(req, tx); err != nil {
+	if c.srv != nil && c.srv.LoadState() < sipmsg.DialogStateConfirmed {
+		if err := c.srv.ReadAck(req, tx); err != nil && c.srv.LoadState() < sipmsg.DialogStateConfirmed {
 			c.log.Debug("ack", "error", err)
 		}
 	}

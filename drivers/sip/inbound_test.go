@@ -2,11 +2,13 @@ package sip
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -398,4 +400,62 @@ func TestGuestEarlyMedia(t *testing.T) {
 	}
 	call.Hangup(ctx)
 	e.waitNoChannels(t)
+}
+
+// ackingTx is a server transaction whose far end acknowledges a 2xx
+// before Respond returns, as a fast phone can: sipgo reads the ACK on a
+// goroutine of its own. Respond counts the responses sent.
+type ackingTx struct {
+	sipmsg.ServerTransaction // nil: only Respond is used
+	c                        *call
+	sent                     int
+}
+
+func (tx *ackingTx) Respond(res *sipmsg.Response) error {
+	tx.sent++
+	ack := sipmsg.NewRequest(sipmsg.ACK, sipmsg.Uri{Scheme: "sip", Host: "127.0.0.1"})
+	ack.AppendHeader(&sipmsg.CSeqHeader{SeqNo: res.CSeq().SeqNo, MethodName: sipmsg.ACK})
+	tx.c.readAck(ack, nil)
+	return nil
+}
+
+// TestAckBeforeRespondReturns: an ACK handled while the 2xx is still
+// being sent stops the 2xx retransmission. Before the fix the ACK wait
+// was armed after sending, the ACK found no waiter, and the 2xx was
+// retransmitted (over TCP, where nothing is retransmitted, the call was
+// hung up after 64·T1). Regression test for issue 5.
+func TestAckBeforeRespondReturns(t *testing.T) {
+	for _, cseq := range []uint32{1, 7} { // the INVITE's 2xx, a re-INVITE's
+		t.Run(strconv.Itoa(int(cseq)), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				c := newCall(&Driver{log: slog.New(slog.DiscardHandler)}, true, "ack")
+				req := sipmsg.NewRequest(sipmsg.INVITE, sipmsg.Uri{Scheme: "sip", Host: "127.0.0.1"})
+				req.AppendHeader(&sipmsg.CSeqHeader{SeqNo: cseq, MethodName: sipmsg.INVITE})
+				res := sipmsg.NewResponseFromRequest(req, 200, "OK", nil)
+				tx := &ackingTx{c: c}
+				if err := c.respond2xx(tx, res); err != nil {
+					t.Fatal(err)
+				}
+				synctest.Wait() // the ACK wait ended, or waits for its retransmission timer
+				if tx.sent != 1 {
+					t.Errorf("2xx sent %d times, want once (the ACK was missed)", tx.sent)
+				}
+				var done *event
+				for done == nil {
+					select {
+					case ev := <-c.events:
+						if ev.kind == evAckDone {
+							done = &ev
+						}
+					default:
+						c.stopAck() // let its goroutine end
+						t.Fatal("the ACK wait did not end: the ACK was missed")
+					}
+				}
+				if done.err != nil || done.cseq != cseq {
+					t.Errorf("ACK wait ended with cseq %d, %v; want %d, acknowledged", done.cseq, done.err, cseq)
+				}
+			})
+		})
+	}
 }

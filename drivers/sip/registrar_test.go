@@ -39,7 +39,8 @@ func (c *syncClock) add(d time.Duration) {
 }
 
 // rawClient sends hand-built requests to the driver and returns the final
-// responses, without answering challenges.
+// responses, without answering challenges. Requests from the driver go to
+// the handlers the setup functions of newRawClient registered.
 type rawClient struct {
 	ua    *sipgo.UserAgent
 	cli   *sipgo.Client
@@ -47,7 +48,7 @@ type rawClient struct {
 	laddr string // the client's listening address
 }
 
-func newRawClient(t testing.TB, dst string) *rawClient {
+func newRawClient(t testing.TB, dst string, setup ...func(*sipgo.Server)) *rawClient {
 	t.Helper()
 	ua, err := sipgo.NewUA(sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(testLogger(t))),
 		sipgo.WithUserAgentTransactionLayerOptions(
@@ -59,6 +60,9 @@ func newRawClient(t testing.TB, dst string) *rawClient {
 	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(testLogger(t)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range setup {
+		f(srv)
 	}
 	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {

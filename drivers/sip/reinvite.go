@@ -112,14 +112,14 @@ func (c *call) onReinvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	}
 	res := sipmsg.NewSDPResponseFromRequest(req, body)
 	c.decorate(res)
-	if err := tx.Respond(res); err != nil {
+	if err := c.respond2xx(tx, res); err != nil {
 		c.log.Debug("re-invite response failed", "error", err)
 		if ans == nil {
 			c.sdp.Rollback()
 		}
-		// The negotiation is committed; the far end will retransmit.
+		// The negotiation is committed; the far end will retransmit (and
+		// the ACK wait retransmits the 2xx).
 	}
-	c.expectAck(tx, res)
 	if ans == nil {
 		return
 	}
@@ -136,10 +136,31 @@ func (c *call) onReinvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 // acknowledged yet as the acknowledgement: the re-INVITE carries our To
 // tag, so the caller has the 2xx and its ACK is only late (sipgo delivers
 // messages unordered, LIBRARIES.md §0.4). The 2xx retransmission goes on
-// until the ACK arrives or the re-INVITE's own 2xx replaces it.
+// until the ACK arrives or the re-INVITE's own 2xx replaces it. It runs
+// before the re-INVITE is read into the dialog (see confirmDialog).
 func (c *call) checkAcked() {
-	if c.inbound && c.st.answered && !c.st.confirmed {
+	if c.inbound && c.st.answered {
 		c.st.confirmed = true
+		c.confirmDialog()
+	}
+}
+
+// confirmDialog moves sipgo's dialog to the confirmed state if the ACK of
+// the initial 2xx has not done so yet. sipgo's WriteBye holds a BYE back
+// until the dialog is confirmed (up to 64·T1), and its ReadAck only
+// confirms for an ACK whose CSeq is that of the last request read into
+// the dialog: once a re-INVITE has been read, a late ACK of the initial
+// 2xx fails with "invalid CSEQ number" and never would. So a re-INVITE
+// confirms the dialog itself, before dlg.ReadRequest moves the CSeq on
+// (issue 5).
+func (c *call) confirmDialog() {
+	if c.srv == nil || c.srv.LoadState() >= sipmsg.DialogStateConfirmed {
+		return
+	}
+	ack := sipmsg.NewRequest(sipmsg.ACK, c.inviteReq.Recipient)
+	ack.AppendHeader(&sipmsg.CSeqHeader{SeqNo: c.inviteReq.CSeq().SeqNo, MethodName: sipmsg.ACK})
+	if err := c.srv.ReadAck(ack, nil); err != nil && c.srv.LoadState() < sipmsg.DialogStateConfirmed {
+		c.log.Debug("dialog not confirmed", "error", err)
 	}
 }
 

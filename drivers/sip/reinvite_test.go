@@ -3,7 +3,9 @@ package sip
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/emiago/sipgo"
 	sipmsg "github.com/emiago/sipgo/sip"
 
 	"github.com/pbx-dev/pbx/core/channel"
@@ -200,4 +202,98 @@ func TestReinviteOutcome(t *testing.T) {
 			}
 		})
 	}
+}
+
+// inDialog builds a request within the dialog that inv and its 2xx res
+// established, with CSeq number cseq.
+func (rc *rawClient) inDialog(method sipmsg.RequestMethod, inv *sipmsg.Request, res *sipmsg.Response, cseq uint32) *sipmsg.Request {
+	target := inv.Recipient
+	if ct := res.Contact(); ct != nil {
+		target = *ct.Address.Clone()
+	}
+	req := sipmsg.NewRequest(method, target)
+	req.AppendHeader(sipmsg.HeaderClone(inv.From()))
+	req.AppendHeader(sipmsg.HeaderClone(res.To()))
+	req.AppendHeader(sipmsg.HeaderClone(inv.CallID()))
+	req.AppendHeader(&sipmsg.CSeqHeader{SeqNo: cseq, MethodName: method})
+	req.SetDestination(rc.dst)
+	return req
+}
+
+// TestLateAckAfterReinvite: the ACK of the initial 2xx reaches the driver
+// after a re-INVITE of the same dialog was read (sipgo hands messages
+// over unordered, LIBRARIES.md §0.4). sipgo's ReadAck then rejects that
+// ACK ("invalid CSEQ number": it compares with the re-INVITE's CSeq), so
+// before the fix its dialog never became confirmed and sipgo's WriteBye
+// held the PBX's BYE back for 64·T1. The re-INVITE counts as the
+// acknowledgement: the BYE goes out at once. Regression test for issue 5.
+func TestLateAckAfterReinvite(t *testing.T) {
+	e := newEnv(t)
+	hangup := make(chan struct{})
+	e.handle(func(ctx context.Context, ch *channel.Channel) {
+		if err := ch.Answer(ctx); err != nil {
+			return
+		}
+		select {
+		case <-hangup:
+		case <-ch.Done():
+		}
+		ch.Hangup(channel.CauseNormalClearing)
+	})
+	byes := make(chan *sipmsg.Request, 1)
+	rc := newRawClient(t, e.udp(), func(srv *sipgo.Server) {
+		srv.OnBye(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+			_ = tx.Respond(sipmsg.NewResponseFromRequest(req, 200, "OK", nil))
+			select {
+			case byes <- req:
+			default:
+			}
+		})
+	})
+	ctx := ctxT(t)
+	sdpBody := "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+	inv := rc.invite("carol", "600", sdpBody)
+	inv.RemoveHeader("Via")
+	inv.RemoveHeader("Contact")
+	inv.AppendHeader(sipmsg.NewHeader("Contact", "<sip:carol@"+rc.laddr+">"))
+	tx, err := rc.cli.TransactionRequest(ctx, inv, sipgo.ClientRequestBuild)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Terminate()
+	var ok *sipmsg.Response
+	for ok == nil {
+		select {
+		case res := <-tx.Responses():
+			if res.IsSuccess() {
+				ok = res
+			}
+		case <-ctx.Done():
+			t.Fatal("no 2xx to the INVITE")
+		}
+	}
+	// A re-INVITE before the ACK, with an offer the PBX refuses: 488, but
+	// read into the dialog all the same.
+	reinv := rc.inDialog(sipmsg.INVITE, inv, ok, inv.CSeq().SeqNo+1)
+	reinv.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
+	reinv.SetBody([]byte("not sdp\r\n"))
+	if res := rc.do(t, reinv); res.StatusCode != 488 {
+		t.Fatalf("re-INVITE: %s, want 488", res.Short())
+	}
+	// The ACK of the initial 2xx, late.
+	if err := rc.cli.WriteRequest(rc.inDialog(sipmsg.ACK, inv, ok, inv.CSeq().SeqNo), sipgo.ClientRequestBuild); err != nil {
+		t.Fatal(err)
+	}
+	ch := e.nextChannel(t)
+	close(hangup)
+	select {
+	case bye := <-byes:
+		if h := bye.GetHeader("Reason"); h == nil {
+			t.Errorf("BYE without a Reason header")
+		}
+	case <-time.After(testTimeout):
+		t.Fatalf("no BYE within %s of the hang-up", testTimeout)
+	}
+	waitHangup(t, ch)
+	e.waitNoChannels(t)
 }
