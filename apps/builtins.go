@@ -29,17 +29,24 @@ func registerBuiltins(r *Runner) {
 		"Ringing":    indicateApp(frame.Ringing),
 		"Busy":       toneApp(frame.Busy, channel.CauseUserBusy),
 		"Congestion": toneApp(frame.Congestion, channel.CauseNormalCircuitCongestion),
+		"SendDTMF":   appSendDTMF,
+		"WaitExten":  appWaitExten,
+		"Dial":       appDial,       // the bridge decides
+		"ConfBridge": appConfBridge, // the bridge decides
+	} {
+		if err := r.Register(name, app); err != nil {
+			panic(err)
+		}
+	}
+	// Applications that consume the caller's audio (DESIGN.md §10).
+	for name, app := range map[string]App{
 		"Echo":       appEcho,
 		"StreamEcho": appStreamEcho,
-		"SendDTMF":   appSendDTMF,
 		"Read":       appRead,
-		"WaitExten":  appWaitExten,
-		"Dial":       appDial,
-		"ConfBridge": appConfBridge,
 		"Playback":   appPlayback,
 		"Background": appBackground,
 	} {
-		if err := r.Register(name, app); err != nil {
+		if err := r.Register(name, app, TerminatesMedia()); err != nil {
 			panic(err)
 		}
 	}

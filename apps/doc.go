@@ -11,4 +11,12 @@
 // new one. Applications report a hangup by returning an error wrapping
 // io.EOF or channel.ErrHangup; any other error ends the call with a
 // failure cause after being logged once.
+//
+// Applications registered with [TerminatesMedia] consume the caller's
+// audio (Echo, StreamEcho, Read, Playback, Background, fileplay's Record):
+// before running one, the runner turns the jitter buffer of the channel's
+// driver on (a SetJitterBuffer capability found through Tech wrappers).
+// Dial and ConfBridge leave it to the bridge: off in a two-party bridge,
+// which relays audio with the sender's timing, on in a mixing one
+// (DESIGN.md §10).
 package apps

@@ -32,7 +32,7 @@ type Runner struct {
 	plan atomic.Pointer[dialplan.Plan]
 
 	mu      sync.Mutex
-	apps    map[string]App
+	apps    map[string]appEntry
 	globals map[string]string
 
 	// Services used by applications; set by cmd/pbx, may be nil in tests.
@@ -54,7 +54,7 @@ func New(cfg Config) *Runner {
 	if log == nil {
 		log = slog.Default()
 	}
-	r := &Runner{reg: cfg.Registry, log: log, apps: map[string]App{}, globals: map[string]string{}}
+	r := &Runner{reg: cfg.Registry, log: log, apps: map[string]appEntry{}, globals: map[string]string{}}
 	r.SetPlan(cfg.Plan)
 	registerBuiltins(r)
 	return r
@@ -74,16 +74,39 @@ func (r *Runner) SetPlan(p *dialplan.Plan) {
 // Plan returns the current dialplan.
 func (r *Runner) Plan() *dialplan.Plan { return r.plan.Load() }
 
+// appEntry is a registered application.
+type appEntry struct {
+	run        App
+	terminates bool // TerminatesMedia
+}
+
+// AppOption describes a registered application to the runner.
+type AppOption func(*appEntry)
+
+// TerminatesMedia marks an application that consumes the caller's audio
+// itself (echo, prompts, digit collection, recording) instead of relaying
+// it: before running it, the runner turns the jitter buffer of the
+// channel's driver on, where the driver has one (DESIGN.md §10). Audio
+// relayed by a two-party bridge gets none: the bridge turns it off again
+// when the channel joins.
+func TerminatesMedia() AppOption {
+	return func(e *appEntry) { e.terminates = true }
+}
+
 // Register adds an application; names are case-insensitive. A duplicate
 // name is an error.
-func (r *Runner) Register(name string, app App) error {
+func (r *Runner) Register(name string, app App, opts ...AppOption) error {
+	e := appEntry{run: app}
+	for _, o := range opts {
+		o(&e)
+	}
 	key := strings.ToLower(name)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, dup := r.apps[key]; dup {
 		return fmt.Errorf("apps: application %s already registered", name)
 	}
-	r.apps[key] = app
+	r.apps[key] = e
 	return nil
 }
 
@@ -95,7 +118,7 @@ func (r *Runner) HasApp(name string) bool {
 	return ok
 }
 
-func (r *Runner) app(name string) (App, bool) {
+func (r *Runner) app(name string) (appEntry, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	a, ok := r.apps[strings.ToLower(name)]
@@ -214,8 +237,11 @@ func (s *Session) loop(ctx context.Context) error {
 			return fmt.Errorf("unknown application %s at %s", prio.App, prio.Pos)
 		}
 		s.log.Debug("executing", "context", s.Context, "exten", s.Exten, "priority", s.Priority, "app", prio.App, "args", args)
+		if app.terminates {
+			s.jitterBuffer(true)
+		}
 		s.jumped = false
-		if err := runApp(ctx, app, s, args); err != nil {
+		if err := runApp(ctx, app.run, s, args); err != nil {
 			return err
 		}
 		if !s.jumped {
@@ -264,7 +290,7 @@ func (s *Session) runH(ctx context.Context) {
 			return
 		}
 		s.jumped = false
-		if err := runApp(ctx, app, s, dialplan.Expand(prio.Args, s)); err != nil && !isHangup(err) {
+		if err := runApp(ctx, app.run, s, dialplan.Expand(prio.Args, s)); err != nil && !isHangup(err) {
 			return
 		}
 		if s.Exten != "h" {

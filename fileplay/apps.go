@@ -19,7 +19,9 @@ var _ apps.Player = (*Player)(nil)
 //	MixMonitor(file.ext[,options])
 //	StopMixMonitor([id])
 //
-// Record sets RECORD_STATUS and RECORDED_FILE (see [Player.Record]);
+// Record terminates the caller's audio ([apps.TerminatesMedia]: its
+// driver's jitter buffer is turned on) and sets RECORD_STATUS and
+// RECORDED_FILE (see [Player.Record]);
 // options a n q s t x y k u o. MixMonitor sets MIXMONITOR_FILENAME and
 // returns at once (see [Player.MixMonitor]); options a, r(file),
 // t(file), v(x), V(x), W(x) and i(var), which stores the id StopMixMonitor
@@ -27,7 +29,7 @@ var _ apps.Player = (*Player)(nil)
 // field, which the caller sets (r.Player = p).
 func RegisterApps(r *apps.Runner, p *Player) error {
 	return errors.Join(
-		r.Register("Record", p.appRecord),
+		r.Register("Record", p.appRecord, apps.TerminatesMedia()),
 		r.Register("MixMonitor", p.appMixMonitor),
 		r.Register("StopMixMonitor", p.appStopMixMonitor),
 	)
