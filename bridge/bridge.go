@@ -219,12 +219,13 @@ func (b *Bridge) handle(m *Member, f *frame.Frame) {
 func (b *Bridge) service(m *Member) LeaveReason {
 	m.work.Store(false)
 	b.mu.Lock()
-	leave, req, want := m.leave, m.request, m.wantRead
+	leave, req, want, jitter := m.leave, m.request, m.wantRead, m.wantJitter
 	m.request = nil
 	b.unlock()
 	if leave != LeaveUnknown {
 		return leave
 	}
+	m.applyJitter(jitter)
 	if req != nil {
 		if err := m.ch.RequestTopologyChange(req, b); err != nil {
 			b.log.Debug("topology request failed", "channel", m.ch, "error", err)

@@ -58,6 +58,13 @@
 //     are reused, and a leaver's destinations are marked removed in
 //     everyone's topology.
 //
+// Jitter buffers (DESIGN.md §10): a driver with a SetJitterBuffer(bool)
+// capability (found through [channel.Unwrapper] chains) has it turned off
+// when its channel joins a two-party bridge — relayed audio keeps the
+// sender's timing and the far phone's buffer does the work — and on when
+// the mixer takes the channel's audio (conference, or a third party
+// joining). The member's goroutine applies it, like a read format.
+//
 // Moving a live two-party call to mixing when a third party joins happens
 // in two phases: the mixer is built and every member is asked to read
 // signed linear at the mixing rate; the simple technology keeps forwarding

@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"errors"
 	"sync/atomic"
 	"time"
 
@@ -34,17 +35,20 @@ type Member struct {
 	dropped     atomic.Uint64
 
 	// Guarded by b.mu.
-	leave    LeaveReason
-	request  *topology.Topology // latest topology to request on ch; nil: none
-	wantRead format.Format      // read format of the default audio stream
-	haveRead format.Format      // what the goroutine applied last
-	want     *topology.Topology // mixing: the topology the bridge wants ch to have
+	leave      LeaveReason
+	request    *topology.Topology // latest topology to request on ch; nil: none
+	wantRead   format.Format      // read format of the default audio stream
+	haveRead   format.Format      // what the goroutine applied last
+	want       *topology.Topology // mixing: the topology the bridge wants ch to have
+	wantJitter bool               // the driver's jitter buffer: on for mixing, off for two parties
 
 	// Member goroutine only.
-	applied  format.Format
-	readPos  int
-	lastVU   time.Time
-	deadline time.Time
+	applied    format.Format
+	readPos    int
+	lastVU     time.Time
+	deadline   time.Time
+	jitterSet  bool // the jitter switch was applied once
+	haveJitter bool // what it was set to
 }
 
 // streamMap is a member's mapping between its streams and the bridge's
@@ -121,6 +125,54 @@ func (m *Member) passVideoUpdate() bool {
 func (m *Member) requestLocked(t *topology.Topology) {
 	m.request = t
 	m.b.wakeLocked(m)
+}
+
+// setJitterLocked asks m's goroutine to turn the jitter buffer of m's
+// driver on (the mixer terminates m's audio) or off (a two-party bridge
+// relays it with the sender's timing), DESIGN.md §10. b.mu must be held.
+func (m *Member) setJitterLocked(on bool) {
+	m.wantJitter = on
+	m.b.wakeLocked(m)
+}
+
+// jitterSwitch is the optional driver capability that turns the jitter
+// buffer on a channel's received audio on or off (the SIP driver has
+// it). The bridge calls it on the member's goroutine with no lock held;
+// it may block briefly and returns channel.ErrHangup once the call is
+// over.
+type jitterSwitch interface {
+	SetJitterBuffer(on bool) error
+}
+
+// jitterSwitchOf finds the jitter switch of t or of a Tech it wraps.
+func jitterSwitchOf(t channel.Tech) (jitterSwitch, bool) {
+	for t != nil {
+		if js, ok := t.(jitterSwitch); ok {
+			return js, true
+		}
+		u, ok := t.(channel.Unwrapper)
+		if !ok {
+			break
+		}
+		t = u.Unwrap()
+	}
+	return nil, false
+}
+
+// applyJitter turns the jitter buffer of m's driver on or off, once per
+// change. Member goroutine only, no lock held.
+func (m *Member) applyJitter(on bool) {
+	if m.jitterSet && m.haveJitter == on {
+		return
+	}
+	m.jitterSet, m.haveJitter = true, on
+	js, ok := jitterSwitchOf(m.ch.Tech())
+	if !ok {
+		return
+	}
+	if err := js.SetJitterBuffer(on); err != nil && !errors.Is(err, channel.ErrHangup) {
+		m.b.log.Debug("jitter buffer switch failed", "channel", m.ch, "on", on, "error", err)
+	}
 }
 
 // setReadLocked asks m's goroutine to set the read format of its default

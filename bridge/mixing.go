@@ -106,8 +106,10 @@ func newParticipant(m *Member) *participant {
 	return p
 }
 
-// JoinLocked adds m as a participant.
+// JoinLocked adds m as a participant and turns its jitter buffer on: the
+// mixer terminates its audio (DESIGN.md §10).
 func (mx *mixing) JoinLocked(m *Member) {
+	m.setJitterLocked(true)
 	p := newParticipant(m)
 	mx.parts = append(slices.Clone(mx.parts), p)
 	m.part.Store(p)

@@ -2,6 +2,8 @@ package bridge
 
 import (
 	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"testing/synctest"
 
@@ -349,3 +351,78 @@ func TestUpgradeToMixing(t *testing.T) {
 		}
 	})
 }
+
+// jitterMock is a mock channel whose driver has a jitter buffer switch
+// (as the SIP driver does); it records every call.
+type jitterMock struct {
+	*channeltest.Mock
+
+	mu    sync.Mutex
+	calls []bool
+}
+
+func (j *jitterMock) SetJitterBuffer(on bool) error {
+	j.mu.Lock()
+	j.calls = append(j.calls, on)
+	j.mu.Unlock()
+	return nil
+}
+
+func (j *jitterMock) switched() []bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.calls)
+}
+
+// TestJitterBufferSwitch: audio relayed by a two-party bridge keeps the
+// sender's timing, audio the mixer terminates goes through the driver's
+// jitter buffer (DESIGN.md §10, issue 5).
+func TestJitterBufferSwitch(t *testing.T) {
+	bubble(t, "given two parties then their jitter buffers are off, when a third joins then all are on", func(t *testing.T) {
+		reg := newReg(t)
+		b := testBridge(t, Config{})
+		var ms []*jitterMock
+		add := func() {
+			jm := &jitterMock{Mock: channeltest.NewMock(nil)}
+			ms = append(ms, jm)
+			join(t, b, newChan(t, reg, jm, fmt.Sprintf("Mock/j%d", len(ms))))
+			synctest.Wait()
+		}
+		add()
+		add()
+		for i, jm := range ms {
+			if got := jm.switched(); !slices.Equal(got, []bool{false}) {
+				t.Errorf("party %d in a two-party bridge: switched %v, want [false]", i, got)
+			}
+		}
+		add()
+		if got := b.Technology(); got != "mixing" {
+			t.Fatalf("technology %q, want mixing", got)
+		}
+		for i, jm := range ms {
+			want := []bool{false, true}
+			if i == 2 {
+				want = []bool{true} // the newcomer went straight to the mixer's wish
+			}
+			if got := jm.switched(); !slices.Equal(got, want) {
+				t.Errorf("party %d after the switch to mixing: switched %v, want %v", i, got, want)
+			}
+		}
+	})
+
+	bubble(t, "given a conference when a participant joins then its jitter buffer is on, found through a Tech wrapper", func(t *testing.T) {
+		reg := newReg(t)
+		b := testBridge(t, Config{Conference: true})
+		jm := &jitterMock{Mock: channeltest.NewMock(nil)}
+		join(t, b, newChan(t, reg, wrappedTech{jm}, "Mock/wrapped"))
+		synctest.Wait()
+		if got := jm.switched(); !slices.Equal(got, []bool{true}) {
+			t.Errorf("switched %v, want [true]", got)
+		}
+	})
+}
+
+// wrappedTech wraps a Tech, as a Local channel or a fault injector would.
+type wrappedTech struct{ channel.Tech }
+
+func (w wrappedTech) Unwrap() channel.Tech { return w.Tech }

@@ -18,10 +18,13 @@ func (s *simple) Name() string { return "simple" }
 func (s *simple) Start()       {}
 func (s *simple) Stop()        {}
 
-// JoinLocked proposes, when the second member arrives, that the side with
-// fewer streams mirror the side with more (ties: the first member
-// defines), keeping its own audio formats (ASTERISK-NOTES §4.2).
-func (s *simple) JoinLocked(*Member) {
+// JoinLocked turns the newcomer's jitter buffer off (relayed audio keeps
+// the sender's timing, DESIGN.md §10) and proposes, when the second
+// member arrives, that the side with fewer streams mirror the side with
+// more (ties: the first member defines), keeping its own audio formats
+// (ASTERISK-NOTES §4.2).
+func (s *simple) JoinLocked(m *Member) {
+	m.setJitterLocked(false)
 	ms := s.b.members
 	if len(ms) != 2 {
 		return

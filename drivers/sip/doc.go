@@ -148,9 +148,11 @@
 // deadline at the next report time, so it also is the report timer.
 //
 // Jitter buffer: by default frames are delivered as they arrive, which is
-// what a two-party bridge wants (DESIGN.md §10). An application that
-// terminates the audio turns internal/jitter on for the call with
-// SetJitterBuffer(true) (found through channel.Channel.Tech); audio is
+// what a two-party bridge wants (DESIGN.md §10). Whoever terminates the
+// audio turns internal/jitter on for the call with SetJitterBuffer(true)
+// (found through channel.Channel.Tech): the dialplan runner before an
+// application such as Echo, Playback or Read, a mixing bridge on join; a
+// two-party bridge turns it off again. Audio is
 // then played out by one goroutine per audio stream, in order, paced,
 // with lost G.711 frames concealed.
 //
