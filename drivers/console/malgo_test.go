@@ -184,7 +184,7 @@ func TestNullBackendNamedDevices(t *testing.T) {
 		f := newFixture(t, Config{Backend: "null", Rate: 16000, CaptureDevice: "null capture device", PlaybackDevice: "NULL Playback Device"}, sys)
 		l, err := f.d.Devices()
 		if err != nil || len(l.Capture) == 0 {
-			t.Skipf("the null backend lists no devices here (%v)", err)
+			t.Fatalf("the null backend listed no devices (%v): miniaudio always has its null devices", err)
 		}
 		ch, err := f.reg.Dial(ctx, "Console/dsp", nil)
 		if err != nil {
