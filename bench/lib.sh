@@ -22,6 +22,7 @@ EOC
 log_level = warn
 dialplan = extensions.conf
 control =
+pprof = 127.0.0.1:${PPROF_PORT:-6061}
 [sip]
 udp = 127.0.0.1:5070
 tcp =

@@ -46,6 +46,9 @@ type Config struct {
 
 	Control          string // control endpoint address (loopback)
 	ControlTokenFile string // file holding the control token
+	// Pprof is the loopback address of the Go profiler (net/http/pprof);
+	// empty (the default) turns it off.
+	Pprof string
 
 	SIP     SIP
 	Jitter  Jitter
@@ -328,6 +331,17 @@ func (c *Config) parseGeneral(sec *section, fail failFunc) {
 			c.Control = l.value
 		case "control_token_file":
 			c.ControlTokenFile = l.value
+		case "pprof":
+			if l.value != "" {
+				ap, err := netip.ParseAddrPort(l.value)
+				switch {
+				case err != nil:
+					fail(l.pos, "pprof must be ip:port: %v", err)
+				case !ap.Addr().IsLoopback():
+					fail(l.pos, "pprof must listen on a loopback address, not %s", ap.Addr())
+				}
+			}
+			c.Pprof = l.value
 		default:
 			fail(l.pos, "unknown key %q in [%s]", l.key, sec.name)
 		}

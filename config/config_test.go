@@ -37,6 +37,7 @@ func TestErrorsHaveFileAndLine(t *testing.T) {
 		"not key value":      {"[sip]\njunk\n", "x.conf:2: expected key = value"},
 		"unknown section":    {"[foo]\nbar = 1\n", "x.conf:2: unknown key \"bar\" in endpoint [foo]"},
 		"bad address":        {"[sip]\nudp = localhost\n", "x.conf:2: udp must be ip:port"},
+		"pprof off loopback": {"[general]\npprof = 0.0.0.0:6060\n", "x.conf:2: pprof must listen on a loopback address"},
 		"bad log level":      {"[general]\nlog_level = loud\n", "x.conf:2: log_level must be"},
 		"range inverted":     {"[sip]\nrtp_start = 20000\nrtp_end = 10000\n", "rtp_start 20000 must be below rtp_end 10000"},
 	}

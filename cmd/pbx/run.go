@@ -140,6 +140,14 @@ func start(ctx context.Context, cfg *config.Config) (*pbx, error) {
 		}
 		log.Info("control endpoint listening", "addr", p.control.Addr(), "token_file", cfg.Resolve(tokFile))
 	}
+	if cfg.Pprof != "" {
+		stop, err := servePprof(cfg.Pprof, log)
+		if err != nil {
+			p.shutdown(context.Background())
+			return nil, err
+		}
+		p.stops = append(p.stops, stop)
+	}
 	log.Info("pbx started", "version", version, "config", cfg.File, "drivers", p.reg.Drivers())
 	if cfg.File == "(default)" {
 		for _, e := range cfg.Endpoints {
