@@ -21,6 +21,7 @@ t0=$(cpu_ticks)
 busy=$(rss_kib)
 curl -s "http://127.0.0.1:${PPROF_PORT:-6061}/debug/pprof/heap" -o "$out/heap.pprof" || true
 curl -s "http://127.0.0.1:${PPROF_PORT:-6061}/debug/pprof/goroutine?debug=1" -o "$out/goroutines.txt" || true
+curl -s "http://127.0.0.1:${PPROF_PORT:-6061}/debug/pprof/heap?debug=1" | grep -E "^# (HeapInuse|HeapIdle|HeapReleased|Stack|Sys|NextGC|NumGC|HeapAlloc) " > "$out/memstats.txt" || true
 sleep 10
 echo "pbx at $calls concurrent calls: $(report_pbx "$t0" 10 | head -1)"
 wait $sipp_pid || echo "sipp exit $? (failed calls)"

@@ -23,7 +23,7 @@ import (
 
 // Queue sizes of a call.
 const (
-	eventQueueLen = 64 // mailbox
+	eventQueueLen = 16 // mailbox (an event is ~150 bytes; senders wait when full)
 	ctlQueueLen   = 64 // control and DTMF frames for the core
 	rxQueueLen    = 64 // media frames for the core (drop oldest when full)
 )

@@ -118,18 +118,20 @@
 // # Media
 //
 // Each active stream (m-line) has one UDP socket pair from the RTP port
-// range (even port RTP, odd RTCP), one RTP reader goroutine and one RTCP
-// goroutine. Symmetric RTP: the first valid packet's source is learned and
+// range (even port RTP, odd RTCP), served by one of the driver's media
+// workers (internal/mediaio: one per CPU, each an epoll set of sockets
+// plus a timer heap), which also runs the stream's RTCP report timer and
+// jitter-buffer playout. Symmetric RTP: the first valid packet's source is learned and
 // packets from any other source are then ignored (counted as foreign);
 // RTP is sent to the learned source, else to the announced address. A
 // received packet's payload is copied into a pooled frame (pion's
 // Unmarshal aliases the read buffer) tagged with the stream position,
 // format (by payload type, per m-line), samples, timestamp, sequence
 // number and marker, and handed to a bounded queue (64 frames; the oldest
-// is dropped and counted when full, so the reader never blocks).
+// is dropped and counted when full, so the worker never blocks).
 // telephone-event packets go through an RFC 4733 receiver and become
 // DTMFBegin/DTMFEnd frames on the control queue. Frames written by the core
-// are marshalled into a preallocated per-stream buffer: own SSRC, own
+// are marshalled into a per-stream buffer: own SSRC, own
 // sequence numbers, and an own audio timeline (advancing by each frame's
 // duration, by wall-clock time after a silence, with the marker bit on the
 // first packet and each talk-spurt), so numbering stays continuous
@@ -144,8 +146,7 @@
 // far end's RTCP comes from, else the announced one (RTP's with
 // rtcp-mux); the far end's reports give its view of our stream and the
 // round-trip time. The counters are in StreamStats (the call's
-// StreamStats method). The RTCP goroutine reads its socket with a
-// deadline at the next report time, so it also is the report timer.
+// StreamStats method).
 //
 // Jitter buffer: by default frames are delivered as they arrive, which is
 // what a two-party bridge wants (DESIGN.md §10). Whoever terminates the
@@ -153,8 +154,8 @@
 // (found through channel.Channel.Tech): the dialplan runner before an
 // application such as Echo, Playback or Read, a mixing bridge on join; a
 // two-party bridge turns it off again. Audio is
-// then played out by one goroutine per audio stream, in order, paced,
-// with lost G.711 frames concealed.
+// then played out by a timer per audio stream on its media worker, in
+// order, paced, with lost G.711 frames concealed.
 //
 // VideoUpdate indications become a SIP INFO with an RFC 5168
 // picture_fast_update (at most one a second); an INFO with
@@ -163,14 +164,13 @@
 // # Goroutines and locks
 //
 // Per driver: one sipgo read loop per listener (plus sipgo's per-message
-// goroutines). Per call: the INVITE goroutine (inbound only, running the
-// dialplan), the mailbox goroutine, per active stream an RTP reader and an
-// RTCP goroutine (plus a playout goroutine per audio stream with the
-// jitter buffer on), and short-lived helpers; all are waited for by
-// [Driver.Close]. Two goroutines per stream are simple but costly at
-// hundreds of calls (a latency tail from scheduling many blocked
-// readers); a few shared readers over many sockets are the planned
-// replacement. Driver.mu
+// goroutines) and the media workers (one per CPU) serving every call's
+// RTP and RTCP sockets and media timers. Per call: the INVITE goroutine
+// (inbound only, running the dialplan), the mailbox goroutine, and
+// short-lived helpers; all are waited for by [Driver.Close]. A stream's
+// handlers and timers run on its worker one at a time and must not block
+// (they only queue frames); its stop() waits for them, so it runs on the
+// mailbox, never on a worker. Driver.mu
 // guards the dialog index; a call's signalling state belongs to its
 // mailbox goroutine and needs no lock; the media set and each stream's
 // negotiated parameters are swapped atomically; a stream's sendMu

@@ -18,6 +18,7 @@ import (
 	sipmsg "github.com/emiago/sipgo/sip"
 
 	"github.com/pbx-dev/pbx/core/channel"
+	"github.com/pbx-dev/pbx/internal/mediaio"
 )
 
 // Name is the driver's dial-string prefix.
@@ -35,13 +36,14 @@ const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO"
 // stream, plus short-lived helpers (2xx retransmission, BYE, re-INVITE
 // transactions); all are waited for by [Driver.Close].
 type Driver struct {
-	cfg  Config
-	log  *slog.Logger
-	reg  *channel.Registry
-	auth *authenticator
-	loc  Location
-	port *portPool
-	now  func() time.Time
+	cfg   Config
+	log   *slog.Logger
+	reg   *channel.Registry
+	auth  *authenticator
+	loc   Location
+	port  *portPool
+	media *mediaio.Engine // RTP/RTCP sockets and media timers of all calls
+	now   func() time.Time
 
 	ua  *sipgo.UserAgent
 	srv *sipgo.Server
@@ -83,7 +85,6 @@ func New(cfg Config) (*Driver, error) {
 		log:      cfg.Logger.With("tech", Name),
 		reg:      cfg.Registry,
 		loc:      cfg.Location,
-		port:     newPortPool(cfg.MediaIP, cfg.RTPPortMin, cfg.RTPPortMax),
 		now:      cfg.now,
 		ready:    make(chan struct{}),
 		addrs:    map[string]net.Addr{},
@@ -96,6 +97,11 @@ func New(cfg Config) (*Driver, error) {
 		d.now = time.Now
 	}
 	d.auth = newAuthenticator(&d.cfg, d.now)
+	d.media, err = mediaio.New(mediaio.Config{})
+	if err != nil {
+		return nil, fmt.Errorf("sip: media engine: %w", err)
+	}
+	d.port = newPortPool(d.media, cfg.MediaIP, cfg.RTPPortMin, cfg.RTPPortMax)
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 
 	sipLog := cfg.Logger.With("caller", "sipgo")
@@ -119,16 +125,19 @@ func New(cfg Config) (*Driver, error) {
 		),
 	)
 	if err != nil {
+		d.media.Close()
 		return nil, fmt.Errorf("sip: new user agent: %w", err)
 	}
 	d.srv, err = sipgo.NewServer(d.ua, sipgo.WithServerLogger(sipLog))
 	if err != nil {
 		d.ua.Close()
+		d.media.Close()
 		return nil, fmt.Errorf("sip: new server: %w", err)
 	}
 	d.cli, err = sipgo.NewClient(d.ua, sipgo.WithClientLogger(sipLog), sipgo.WithClientHostname(cfg.Host))
 	if err != nil {
 		d.ua.Close()
+		d.media.Close()
 		return nil, fmt.Errorf("sip: new client: %w", err)
 	}
 	d.srv.OnRegister(d.guard(d.handleRegister))
@@ -329,6 +338,7 @@ func (d *Driver) Close() error {
 	}
 	errs = append(errs, d.ua.Close())
 	d.wg.Wait()
+	errs = append(errs, d.media.Close())
 	// sipgo handles each message on a goroutine of its own; one received
 	// just before the listeners closed may be handled after ua.Close
 	// emptied the connection pools, and sipgo then opens a fresh socket to

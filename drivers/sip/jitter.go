@@ -8,6 +8,7 @@ import (
 	"github.com/pbx-dev/pbx/core/format"
 	"github.com/pbx-dev/pbx/core/frame"
 	"github.com/pbx-dev/pbx/internal/jitter"
+	"github.com/pbx-dev/pbx/internal/mediaio"
 )
 
 // SetJitterBuffer turns the adaptive jitter buffer (internal/jitter, with
@@ -21,10 +22,10 @@ import (
 //	type jitterSwitch interface{ SetJitterBuffer(on bool) error }
 //	if js, ok := ch.Tech().(jitterSwitch); ok { js.SetJitterBuffer(true) }
 //
-// With the buffer on, received audio is played out by one goroutine per
-// audio stream, one frame per packet interval, in order, with lost G.711
-// frames concealed; silences and the initial fill deliver nothing. DTMF
-// and video are never buffered. Safe for concurrent use.
+// With the buffer on, received audio is played out by a timer on the
+// stream's media worker, one frame per packet interval, in order, with
+// lost G.711 frames concealed; silences and the initial fill deliver
+// nothing. DTMF and video are never buffered. Safe for concurrent use.
 func (c *call) SetJitterBuffer(on bool) error {
 	return c.ask(context.Background(), event{kind: evJitter, begin: on})
 }
@@ -46,17 +47,20 @@ func (c *call) streamJitter(s *rtpStream) {
 	js := s.jb.Load()
 	switch {
 	case want && js == nil:
-		js = &jitterState{quit: make(chan struct{}), ptime: s.params.Load().ptime}
+		js = &jitterState{ptime: s.params.Load().ptime}
 		s.jb.Store(js)
-		c.wg.Go(func() { s.playout(js) })
+		js.next = time.Now().Add(js.interval())
+		js.timer = s.conn.w.Schedule(js.next, func(now time.Time) time.Time { return s.playout(js, now) })
 	case !want && js != nil:
 		s.jb.Store(nil)
 		js.stop()
 	}
 }
 
-// jitterState is the jitter buffer of one stream: the reader goroutine
-// pushes, the playout goroutine pops, mu serialises them.
+// jitterState is the jitter buffer of one stream: the RTP handler pushes,
+// the playout timer pops, both on the stream's media worker; mu guards
+// against a renegotiated stream whose socket moved worker (it cannot
+// today) and keeps the race detector's view simple.
 type jitterState struct {
 	mu      sync.Mutex
 	jb      *jitter.Buffer
@@ -66,11 +70,14 @@ type jitterState struct {
 	ts      uint32
 	talking bool
 
-	quit chan struct{}
-	once sync.Once
+	timer *mediaio.Timer
+	next  time.Time // when the next frame is due (timer only)
 }
 
-func (js *jitterState) stop() { js.once.Do(func() { close(js.quit) }) }
+func (js *jitterState) interval() time.Duration { return time.Duration(js.ptime) * time.Millisecond }
+
+// stop ends the playout; the timer is not running when it returns.
+func (js *jitterState) stop() { js.timer.Stop() }
 
 // push buffers one received audio packet (reader goroutine). A change of
 // format restarts the buffer (it allocates then, and only then).
@@ -97,22 +104,22 @@ func (js *jitterState) push(f format.Format, seq uint16, ts uint32, marker bool,
 	js.jb.Push(seq, ts, now, payload, marker)
 }
 
-// playout pops one frame per packet interval and delivers the audio.
-func (s *rtpStream) playout(js *jitterState) {
-	tick := time.NewTicker(time.Duration(js.ptime) * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case now := <-tick.C:
-			if f := js.pop(now, s.pos); f != nil {
-				s.c.deliver(f)
-			}
-		case <-js.quit:
-			return
-		case <-s.c.closed:
-			return
-		}
+// playout pops the frames due by now and delivers the audio; it returns
+// when the next frame is due (media worker timer). A worker that fell
+// more than a few frames behind skips ahead instead of bursting.
+func (s *rtpStream) playout(js *jitterState, now time.Time) time.Time {
+	if s.stopped.Load() {
+		return time.Time{}
 	}
+	if f := js.pop(now, s.pos); f != nil {
+		s.c.deliver(f)
+	}
+	iv := js.interval()
+	js.next = js.next.Add(iv)
+	if now.Sub(js.next) > 4*iv {
+		js.next = now.Add(iv)
+	}
+	return js.next
 }
 
 // pop returns the next frame to deliver, or nil (silence, filling, or a

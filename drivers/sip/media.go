@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -18,12 +17,14 @@ import (
 	"github.com/pbx-dev/pbx/core/stream"
 	"github.com/pbx-dev/pbx/drivers/sip/sdp"
 	"github.com/pbx-dev/pbx/internal/dtmf"
+	"github.com/pbx-dev/pbx/internal/mediaio"
 )
 
 // Media: one RTP stream per active m-line, each with its own socket pair
-// from the port range and one reader goroutine. Received packets become
-// frames (payload copied into a pooled frame) delivered to the call's
-// bounded queue; written frames become packets built in a preallocated
+// from the port range, served by one of the driver's media workers
+// (internal/mediaio) with the stream's RTCP and playout timers. Received
+// packets become frames (payload copied into a pooled frame) delivered to
+// the call's bounded queue; written frames become packets built in a
 // per-stream buffer. See doc.go for the rules.
 
 // Sizes of the media path.
@@ -73,6 +74,44 @@ type recvCodec struct {
 	f    format.Format
 }
 
+// recvTable maps the 128 RTP payload types to what they carry: an index
+// into codecs (0: not negotiated). It is compared on renegotiation.
+type recvTable struct {
+	idx    [128]uint8
+	codecs []recvCodec // codecs[0] is the zero recvCodec
+}
+
+func (t *recvTable) set(pt uint8, rc recvCodec) {
+	if len(t.codecs) == 0 {
+		t.codecs = append(t.codecs, recvCodec{})
+	}
+	if len(t.codecs) > 255 {
+		return
+	}
+	t.idx[pt&0x7f] = uint8(len(t.codecs))
+	t.codecs = append(t.codecs, rc)
+}
+
+func (t *recvTable) get(pt uint8) recvCodec {
+	i := t.idx[pt&0x7f]
+	if i == 0 {
+		return recvCodec{}
+	}
+	return t.codecs[i]
+}
+
+func (t *recvTable) equal(o *recvTable) bool {
+	if t.idx != o.idx || len(t.codecs) != len(o.codecs) {
+		return false
+	}
+	for i := range t.codecs {
+		if t.codecs[i] != o.codecs[i] {
+			return false
+		}
+	}
+	return true
+}
+
 const (
 	recvNone uint8 = iota
 	recvMedia
@@ -89,7 +128,7 @@ type streamParams struct {
 	remoteRTCP netip.AddrPort
 	mux        bool // rtcp-mux (RFC 5761)
 	clock      int  // RTP clock rate of the codec sent (or received)
-	recv       [128]recvCodec
+	recv       recvTable
 	send       []sdp.Codec
 	sendDTMF   sdp.Codec
 	ptime      int
@@ -118,7 +157,7 @@ func newParams(m *sdp.Media) *streamParams {
 		p.kind = frame.Voice
 	}
 	for _, c := range m.Recv {
-		p.recv[c.PT&0x7f] = recvCodec{kind: recvMedia, f: c.Format}
+		p.recv.set(c.PT, recvCodec{kind: recvMedia, f: c.Format})
 	}
 	switch {
 	case len(m.Send) > 0:
@@ -127,7 +166,7 @@ func newParams(m *sdp.Media) *streamParams {
 		p.clock = m.Recv[0].Format.ClockRate
 	}
 	if !m.RecvDTMF.IsZero() {
-		p.recv[m.RecvDTMF.PT&0x7f] = recvCodec{kind: recvDTMF, f: m.RecvDTMF.Format}
+		p.recv.set(m.RecvDTMF.PT, recvCodec{kind: recvDTMF, f: m.RecvDTMF.Format})
 	}
 	return p
 }
@@ -179,10 +218,12 @@ type streamCounters struct {
 
 // rtpStream is the RTP side of one stream of a call.
 //
-// Goroutines: one reader (readLoop) per stream, ended by closing the
-// socket. The write path runs on the core's serialised write goroutine;
-// SendDigit on the caller's; sendMu serialises the two around the
-// sequence and timestamp state and the packet buffer.
+// Goroutines: received packets (receive, receiveRTCP) and the stream's
+// timers (RTCP reports, jitter-buffer playout) run on the media worker
+// of its sockets, one at a time. The write path runs on the core's
+// serialised write goroutine; SendDigit on the caller's; sendMu
+// serialises the two around the sequence and timestamp state and the
+// packet buffer.
 type rtpStream struct {
 	c        *call
 	pos      int
@@ -195,10 +236,10 @@ type rtpStream struct {
 	rx       rxStats                        // RTCP reception statistics
 	rtcpFrom atomic.Pointer[netip.AddrPort] // where the far end's RTCP comes from
 	stats    streamCounters
+	rtcpT    *mediaio.Timer // the report timer
 
-	// Reader goroutine only.
+	// Media worker only.
 	pkt    rtp.Packet
-	rbuf   []byte
 	dtmfRx dtmf.Receiver
 	sigs   []dtmf.Signal
 	voice  int // audio packets since a DTMF begin without end
@@ -223,8 +264,6 @@ func newRTPStream(c *call, pos int, conn *rtpConn) *rtpStream {
 		c:    c,
 		pos:  pos,
 		conn: conn,
-		rbuf: make([]byte, maxPacketSize),
-		out:  make([]byte, maxPacketSize),
 		sigs: make([]dtmf.Signal, 0, 4),
 	}
 	s.hdr.Version = 2
@@ -241,7 +280,7 @@ func (s *rtpStream) configure(m *sdp.Media) {
 	if old != nil && old.remote != p.remote {
 		s.learned.Store(nil)
 	}
-	if old != nil && old.recv != p.recv {
+	if old != nil && !old.recv.equal(&p.recv) {
 		s.dtmfRx.Reset()
 	}
 	if !m.RecvDTMF.IsZero() {
@@ -249,9 +288,23 @@ func (s *rtpStream) configure(m *sdp.Media) {
 	}
 }
 
-// stop makes the stream deliver and send nothing more.
+// start makes the media worker serve the stream: received packets and
+// its RTCP reports. Mailbox (or before the call starts).
+func (s *rtpStream) start() {
+	if err := errors.Join(s.conn.rtp.SetHandler(s.receive), s.conn.rtcp.SetHandler(s.receiveRTCPFrom)); err != nil {
+		s.c.log.Warn("media socket not served", "stream", s.pos, "port", s.conn.port, "err", err)
+	}
+	s.rtcpT = s.conn.w.Schedule(time.Now().Add(reportDelay()), s.reportTick)
+}
+
+// stop makes the stream deliver and send nothing more: its handlers and
+// timers are not running when it returns (so it must not run on the
+// media worker).
 func (s *rtpStream) stop() {
 	s.stopped.Store(true)
+	if s.rtcpT != nil {
+		s.rtcpT.Stop()
+	}
 	if js := s.jb.Load(); js != nil {
 		js.stop()
 	}
@@ -283,22 +336,8 @@ func (s *rtpStream) lastReceived() time.Time {
 	return time.Unix(0, n)
 }
 
-// readLoop reads RTP until the socket closes.
-func (s *rtpStream) readLoop() {
-	for {
-		n, from, err := s.conn.rtp.ReadFromUDPAddrPort(s.rbuf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
-		s.receive(s.rbuf[:n], from)
-	}
-}
-
-// receive turns one datagram into frames. It runs on the reader
-// goroutine and allocates nothing in steady state.
+// receive turns one datagram into frames. It runs on the media worker
+// and allocates nothing in steady state.
 func (s *rtpStream) receive(b []byte, from netip.AddrPort) {
 	if s.stopped.Load() {
 		return
@@ -320,12 +359,11 @@ func (s *rtpStream) receive(b []byte, from netip.AddrPort) {
 		s.stats.invalid.Add(1)
 		return
 	}
-	rc := p.recv[s.pkt.PayloadType&0x7f]
+	rc := p.recv.get(s.pkt.PayloadType)
 	if rc.kind == recvNone {
 		s.stats.invalid.Add(1)
 		return
 	}
-	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
 	if l := s.learned.Load(); l == nil {
 		learned := from // a copy: taking from's address would move it to the heap on every packet
 		s.learned.Store(&learned)
@@ -449,6 +487,11 @@ func (s *rtpStream) packetize(pt uint8, marker bool, ts uint32, payload []byte) 
 	s.hdr.Marker = marker
 	s.hdr.Timestamp = ts
 	s.hdr.SequenceNumber++
+	if need := rtpHeaderLen + len(payload); len(s.out) < need {
+		// Sized for the stream's packets: allocates on the first packet
+		// and when a larger one comes, never in steady state.
+		s.out = make([]byte, max(need, 2*len(s.out), 256))
+	}
 	n, err := s.hdr.MarshalTo(s.out)
 	if err != nil {
 		return 0
@@ -463,7 +506,7 @@ func (s *rtpStream) send(dst netip.AddrPort, pt uint8, marker bool, ts uint32, p
 		s.stats.sendDropped.Add(1)
 		return
 	}
-	if _, err := s.conn.rtp.WriteToUDPAddrPort(s.out[:n], dst); err != nil {
+	if _, err := s.conn.rtp.WriteTo(s.out[:n], dst); err != nil {
 		s.stats.sendDropped.Add(1)
 		return
 	}
@@ -644,8 +687,7 @@ func (c *call) applyMedia(ms []sdp.Media) {
 		if s == nil {
 			s = newRTPStream(c, i, conn)
 			s.configure(m)
-			c.wg.Go(s.readLoop)
-			c.wg.Go(s.rtcpLoop)
+			s.start()
 		} else {
 			s.pos = i
 			s.configure(m)

@@ -17,6 +17,7 @@ import (
 	"github.com/pbx-dev/pbx/core/stream"
 	"github.com/pbx-dev/pbx/drivers/sip/sdp"
 	"github.com/pbx-dev/pbx/internal/dtmf"
+	"github.com/pbx-dev/pbx/internal/mediaio"
 )
 
 // mediaRig is one RTP stream of a bare call (no SIP), with a peer socket
@@ -32,7 +33,11 @@ func newMediaRig(tb testing.TB, mods ...func(*sdp.Media)) *mediaRig {
 	tb.Helper()
 	d := &Driver{log: slog.New(slog.DiscardHandler)}
 	c := newCall(d, true, "rig")
-	pool := newPortPool(netip.MustParseAddr("127.0.0.1"), 30000, 39999)
+	io, err := mediaio.New(mediaio.Config{Workers: 1})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pool := newPortPool(io, netip.MustParseAddr("127.0.0.1"), 30000, 39999)
 	conn, err := pool.alloc()
 	if err != nil {
 		tb.Fatal(err)
@@ -58,9 +63,11 @@ func newMediaRig(tb testing.TB, mods ...func(*sdp.Media)) *mediaRig {
 	s.configure(&m)
 	r := &mediaRig{c: c, s: s, peer: peer, pool: pool}
 	tb.Cleanup(func() {
+		s.stop()
 		pool.free(conn)
 		peer.Close()
 		c.drain()
+		io.Close()
 	})
 	return r
 }

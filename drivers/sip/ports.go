@@ -3,22 +3,27 @@ package sip
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"sync"
+
+	"github.com/pbx-dev/pbx/internal/mediaio"
 )
 
-// rtpConn is a bound socket pair: RTP on an even port, RTCP on the next.
+// rtpConn is a bound socket pair: RTP on an even port, RTCP on the next,
+// both served by one media worker (their handlers and the stream's
+// timers never run concurrently).
 type rtpConn struct {
 	port int
-	rtp  *net.UDPConn
-	rtcp *net.UDPConn
+	w    *mediaio.Worker
+	rtp  *mediaio.Conn
+	rtcp *mediaio.Conn
 }
 
 // portPool hands out RTP socket pairs from the configured range. A port
 // pair is bound when handed out, so a port in use by another process is
 // skipped. Safe for concurrent use.
 type portPool struct {
+	io       *mediaio.Engine
 	ip       netip.Addr
 	min, max int // even min; max is the last usable RTP (even) port
 
@@ -27,13 +32,13 @@ type portPool struct {
 	used map[int]bool
 }
 
-func newPortPool(ip netip.Addr, lo, hi int) *portPool {
+func newPortPool(io *mediaio.Engine, ip netip.Addr, lo, hi int) *portPool {
 	lo += lo % 2
 	last := hi - 1 // the last even port whose RTCP port fits
 	if last%2 == 1 {
 		last--
 	}
-	return &portPool{ip: ip, min: lo, max: last, next: lo, used: map[int]bool{}}
+	return &portPool{io: io, ip: ip, min: lo, max: last, next: lo, used: map[int]bool{}}
 }
 
 // alloc binds the next free pair.
@@ -50,7 +55,7 @@ func (p *portPool) alloc() (*rtpConn, error) {
 		if p.used[port] {
 			continue
 		}
-		c, err := bindPair(p.ip, port)
+		c, err := bindPair(p.io.Pick(), p.ip, port)
 		if err != nil {
 			continue // taken by someone else
 		}
@@ -79,17 +84,17 @@ func (p *portPool) inUse() int {
 	return len(p.used)
 }
 
-func bindPair(ip netip.Addr, port int) (*rtpConn, error) {
-	a, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port))))
+func bindPair(w *mediaio.Worker, ip netip.Addr, port int) (*rtpConn, error) {
+	a, err := w.Listen(netip.AddrPortFrom(ip, uint16(port)), nil)
 	if err != nil {
 		return nil, err
 	}
-	b, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port+1))))
+	b, err := w.Listen(netip.AddrPortFrom(ip, uint16(port+1)), nil)
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
-	return &rtpConn{port: port, rtp: a, rtcp: b}, nil
+	return &rtpConn{port: port, w: w, rtp: a, rtcp: b}, nil
 }
 
 func (c *rtpConn) close() error {

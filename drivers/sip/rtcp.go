@@ -1,9 +1,7 @@
 package sip
 
 import (
-	"errors"
 	"math/rand/v2"
-	"net"
 	"net/netip"
 	"os"
 	"sync"
@@ -16,16 +14,17 @@ import (
 // RTP) or RR, with a reception report about the source it receives and an
 // SDES CNAME, every 5 s (randomised by ±50%, §6.2), and reads the far
 // end's reports for its view of our stream (loss, jitter) and the round
-// trip time (§6.4.1: now − LSR − DLSR). One goroutine per stream does both:
-// it reads the RTCP socket with a deadline at the next report time. RTCP
-// multiplexed on the RTP port (RFC 5761) is handled by the RTP reader.
+// trip time (§6.4.1: now − LSR − DLSR). The stream's media worker does
+// both: it serves the RTCP socket and runs the report timer. RTCP
+// multiplexed on the RTP port (RFC 5761) arrives through the RTP handler.
 
 // rtcpInterval is the nominal report interval (a variable for tests).
 var rtcpInterval = 5 * time.Second
 
 // rxStats is the reception state of a stream (RFC 3550 appendix A.3 and
-// A.8), updated by the RTP reader for every packet and read by the RTCP
-// goroutine; mu is uncontended but for the report every few seconds.
+// A.8), updated for every RTP packet received and read by the report
+// timer; mu is uncontended (both run on the stream's media worker, but
+// Stats may read it from anywhere).
 type rxStats struct {
 	mu          sync.Mutex
 	have        bool
@@ -131,31 +130,27 @@ func (s *rtpStream) rtcpDest(p *streamParams) netip.AddrPort {
 	return p.remoteRTCP
 }
 
-// rtcpLoop reads the stream's RTCP socket and sends a report at each
-// interval, until the socket closes.
-func (s *rtpStream) rtcpLoop() {
-	buf := make([]byte, maxPacketSize)
-	next := time.Now().Add(reportDelay())
-	for {
-		if err := s.conn.rtcp.SetReadDeadline(next); err != nil {
-			return
-		}
-		n, from, err := s.conn.rtcp.ReadFromUDPAddrPort(buf)
-		switch {
-		case err == nil:
-			from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-			if s.receiveRTCP(buf[:n]) {
-				if l := s.rtcpFrom.Load(); l == nil || *l != from {
-					s.rtcpFrom.Store(&from)
-				}
-			}
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			s.sendReport(time.Now())
-			next = time.Now().Add(reportDelay())
-		case errors.Is(err, net.ErrClosed):
-			return
+// receiveRTCPFrom handles a datagram on the stream's RTCP socket (media
+// worker) and remembers where the far end's RTCP comes from.
+func (s *rtpStream) receiveRTCPFrom(b []byte, from netip.AddrPort) {
+	if s.stopped.Load() {
+		return
+	}
+	if s.receiveRTCP(b) {
+		if l := s.rtcpFrom.Load(); l == nil || *l != from {
+			s.rtcpFrom.Store(&from)
 		}
 	}
+}
+
+// reportTick sends a report and returns when the next one is due (media
+// worker timer).
+func (s *rtpStream) reportTick(now time.Time) time.Time {
+	if s.stopped.Load() {
+		return time.Time{}
+	}
+	s.sendReport(now)
+	return now.Add(reportDelay())
 }
 
 // reportDelay returns the next report interval, randomised to 0.5–1.5 of
@@ -230,7 +225,7 @@ func (s *rtpStream) sendReport(now time.Time) {
 	if p.mux {
 		conn = s.conn.rtp
 	}
-	if _, err := conn.WriteToUDPAddrPort(b, dst); err == nil {
+	if _, err := conn.WriteTo(b, dst); err == nil {
 		s.stats.rtcpSent.Add(1)
 	}
 }

@@ -72,11 +72,12 @@ func TestRTCPRoundTrip(t *testing.T) {
 	}
 }
 
-// TestRTCPReports: the stream's RTCP goroutine sends compound SR + SDES
+// TestRTCPReports: the stream's report timer sends compound SR + SDES
 // reports to the announced RTCP address, with a reception block once it
 // received RTP.
 func TestRTCPReports(t *testing.T) {
-	defer func(d time.Duration) { rtcpInterval = d }(rtcpInterval)
+	old := rtcpInterval
+	t.Cleanup(func() { rtcpInterval = old }) // after the rig's cleanup stopped the timer
 	rtcpInterval = 40 * time.Millisecond
 	peerRTCP, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -90,12 +91,7 @@ func TestRTCPReports(t *testing.T) {
 	r.s.write(f)
 	f.Release()
 	(<-r.c.rx).Release()
-	done := make(chan struct{})
-	go func() { defer close(done); r.s.rtcpLoop() }()
-	defer func() {
-		r.pool.free(r.s.conn) // ends the loop
-		<-done
-	}()
+	r.s.start() // the report timer
 	buf := make([]byte, 1500)
 	peerRTCP.SetReadDeadline(time.Now().Add(testTimeout))
 	n, err := peerRTCP.Read(buf)

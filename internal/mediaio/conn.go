@@ -1,6 +1,7 @@
 package mediaio
 
 import (
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
@@ -12,8 +13,9 @@ type Conn struct {
 	tok   uint64
 	local netip.AddrPort
 
-	h      Handler // guarded by w.mu
-	closed bool    // guarded by w.mu
+	h       Handler // guarded by w.mu
+	closed  bool    // guarded by w.mu
+	serving bool    // read by the worker; guarded by w.mu
 
 	// Native backend.
 	fd     int // -1 when closed; guarded by wmu for writers
@@ -34,12 +36,28 @@ func (c *Conn) LocalAddr() netip.AddrPort { return c.local }
 // Worker returns the worker serving c.
 func (c *Conn) Worker() *Worker { return c.w }
 
-// SetHandler replaces the socket's handler (nil: drop datagrams). It
-// must not be called from a handler or timer function of c's worker.
-func (c *Conn) SetHandler(h Handler) {
+// SetHandler replaces the socket's handler; the first non-nil one starts
+// reading the socket (a nil one afterwards drops datagrams). It must not
+// be called from a handler or timer function of c's worker.
+func (c *Conn) SetHandler(h Handler) error {
 	c.w.mu.Lock()
+	defer c.w.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
 	c.h = h
-	c.w.mu.Unlock()
+	if h != nil && !c.serving {
+		return c.serveLocked()
+	}
+	return nil
+}
+
+func (c *Conn) serveLocked() error {
+	if err := c.w.be.serve(c); err != nil {
+		return fmt.Errorf("mediaio: serve %s: %w", c.local, err)
+	}
+	c.serving = true
+	return nil
 }
 
 // WriteTo sends b to 'to' without waiting: [ErrWouldBlock] when the send

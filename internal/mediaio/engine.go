@@ -106,8 +106,10 @@ type Worker struct {
 
 // backend is the I/O half of a worker.
 type backend interface {
-	// open binds c's socket to addr and starts serving it (w.mu held).
+	// open binds c's socket to addr (w.mu held).
 	open(c *Conn, addr netip.AddrPort) error
+	// serve starts reading c (w.mu held), once.
+	serve(c *Conn) error
 	// closeConn stops serving c and closes its socket (w.mu held; c.wmu
 	// held so no write is in progress).
 	closeConn(c *Conn)
@@ -122,7 +124,9 @@ type backend interface {
 }
 
 // Listen opens a UDP socket bound to addr (port 0: any free port) and
-// serves it on w, calling h (nil: drop) for each datagram.
+// serves it on w, calling h for each datagram. With a nil h the socket
+// is not read until [Conn.SetHandler] gives it one: datagrams wait in
+// its receive buffer (as they would for a socket nobody reads yet).
 func (w *Worker) Listen(addr netip.AddrPort, h Handler) (*Conn, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -133,6 +137,12 @@ func (w *Worker) Listen(addr netip.AddrPort, h Handler) (*Conn, error) {
 	c := &Conn{w: w, tok: w.tok, h: h, fd: -1}
 	if err := w.be.open(c, addr); err != nil {
 		return nil, fmt.Errorf("mediaio: listen %s: %w", addr, err)
+	}
+	if h != nil {
+		if err := c.serveLocked(); err != nil {
+			c.closeLocked()
+			return nil, fmt.Errorf("mediaio: listen %s: %w", addr, err)
+		}
 	}
 	w.conns[c.tok] = c
 	return c, nil

@@ -313,3 +313,39 @@ func TestWriteAllocs(t *testing.T) {
 		t.Fatalf("%v allocations per write", n)
 	}
 }
+
+// TestUnservedSocketKeepsDatagrams: a socket listened without a handler
+// is not read; what arrived meanwhile is delivered once a handler is set.
+func TestUnservedSocketKeepsDatagrams(t *testing.T) {
+	forEach(t, func(t *testing.T, e *Engine) {
+		c, err := e.Pick().Listen(loopback, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		p := peer(t)
+		for _, m := range []string{"a", "b"} {
+			if _, err := p.WriteToUDPAddrPort([]byte(m), c.LocalAddr()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := make(chan string, 2)
+		if err := c.SetHandler(func(b []byte, _ netip.AddrPort) { got <- string(b) }); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"a", "b"} {
+			select {
+			case m := <-got:
+				if m != want {
+					t.Fatalf("got %q, want %q", m, want)
+				}
+			case <-time.After(testTimeout):
+				t.Fatalf("datagram %q lost", want)
+			}
+		}
+		c.Close()
+		if err := c.SetHandler(func([]byte, netip.AddrPort) {}); !errors.Is(err, ErrClosed) {
+			t.Fatalf("SetHandler after close: %v", err)
+		}
+	})
+}

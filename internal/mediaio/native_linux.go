@@ -109,13 +109,13 @@ func (n *native) open(c *Conn, addr netip.AddrPort) error {
 	case *unix.SockaddrInet6:
 		c.local = netip.AddrPortFrom(netip.AddrFrom16(la.Addr), uint16(la.Port))
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(uint32(c.tok)), Pad: int32(uint32(c.tok >> 32))}
-	if err := unix.EpollCtl(n.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-		unix.Close(fd)
-		return err
-	}
 	c.fd, c.family = fd, family
 	return nil
+}
+
+func (n *native) serve(c *Conn) error {
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(uint32(c.tok)), Pad: int32(uint32(c.tok >> 32))}
+	return unix.EpollCtl(n.epfd, unix.EPOLL_CTL_ADD, c.fd, &ev)
 }
 
 func (n *native) closeConn(c *Conn) {
@@ -123,7 +123,9 @@ func (n *native) closeConn(c *Conn) {
 		return
 	}
 	// Deregister before closing: the number may be reused at once.
-	_ = unix.EpollCtl(n.epfd, unix.EPOLL_CTL_DEL, c.fd, nil)
+	if c.serving {
+		_ = unix.EpollCtl(n.epfd, unix.EPOLL_CTL_DEL, c.fd, nil)
+	}
 	_ = unix.Close(c.fd)
 	c.fd = -1
 }

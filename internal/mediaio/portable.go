@@ -28,6 +28,11 @@ func (p *portable) open(c *Conn, addr netip.AddrPort) error {
 	}
 	c.uc = uc
 	c.local = uc.LocalAddr().(*net.UDPAddr).AddrPort()
+	return nil
+}
+
+func (p *portable) serve(c *Conn) error {
+	uc := c.uc
 	p.readers.Go(func() {
 		buf := make([]byte, 2048)
 		for {
