@@ -37,7 +37,7 @@ const (
 	evIndicate
 	evRequestTopology
 	evCall
-	evRequest  // in-dialog request from the far end (BYE, INFO, re-INVITE)
+	evRequest  // in-dialog request from the far end (BYE, INFO, re-INVITE, UPDATE)
 	evAck      // an ACK carrying a body
 	evAckDone  // a 2xx retransmitter ended (acknowledged or timed out)
 	evByeDone  // a BYE (or INFO) transaction ended
@@ -640,6 +640,8 @@ func (c *call) inDialog(ev *event) {
 		c.onReinvite(req, tx)
 	case sipmsg.INFO:
 		c.onInfo(req, tx)
+	case sipmsg.UPDATE:
+		c.onUpdate(req, tx)
 	default:
 		c.d.respond(tx, req, 405, sipmsg.NewHeader("Allow", allowed))
 	}

@@ -2,8 +2,8 @@
 // into the PBX, and are called by it. It is the only importer of sipgo
 // (transport, transactions, dialogs) and of pion/rtp; SDP offer/answer is
 // in the sdp subpackage. DESIGN.md §10 is the target; RFC 3261 (SIP), RFC
-// 3264 (offer/answer), RFC 3550 (RTP), RFC 4733 (DTMF), RFC 3398 (causes)
-// and RFC 7616/8760 (digest) are the references.
+// 3264 (offer/answer), RFC 3311 (UPDATE), RFC 3550 (RTP), RFC 4733
+// (DTMF), RFC 3398 (causes) and RFC 7616/8760 (digest) are the references.
 //
 // # Wiring
 //
@@ -75,7 +75,7 @@
 // sipgo handles every message on its own goroutine and keeps no order
 // (LIBRARIES.md §0.4). Each call therefore has one mailbox goroutine (run)
 // that processes every signalling event of the call one at a time, in
-// order: BYE, re-INVITE, INFO, CANCEL, Answer/Indicate/Hangup/
+// order: BYE, re-INVITE, UPDATE, INFO, CANCEL, Answer/Indicate/Hangup/
 // RequestTopology from the core, branch responses, helper completions and
 // the RTP timeout. sipgo handlers only enqueue and wait for their reply,
 // so a retransmission, a 180 after the 200 or an ACK racing a re-INVITE
@@ -114,6 +114,31 @@
 // after the RFC 3261 §14.1 back-off, and every request ends with a
 // TopologyChanged carrying the topology then in force (the old one after a
 // failure), as the channel core requires.
+//
+// # UPDATE
+//
+// The far end may send UPDATE (RFC 3311) in an early or confirmed dialog;
+// it goes through the call's mailbox like a re-INVITE, and an UPDATE
+// matching no live dialog gets 481. Without a body it is a session
+// refresh or keep-alive and gets 200 (session timers, RFC 4028, are not
+// negotiated: the 200 carries no Session-Expires). With an SDP offer
+// (any other Content-Type: 415) it is answered exactly as a re-INVITE's
+// offer (same answer, same constraints such as the PBX's hold, same
+// TopologyChanged or TopologySourceChanged, same stream changes), except
+// that the answer goes in the UPDATE's 200 and takes effect at once: no
+// ACK follows. It is refused with 491 while an offer of ours is pending
+// (our re-INVITE, or our offer in a 2xx awaiting the ACK's answer), with
+// 488 and a Warning when the offer is malformed or unacceptable, and with
+// 500 and Retry-After in an early dialog: without reliable provisional
+// responses (RFC 3262, not supported) the INVITE's own offer/answer
+// exchange is incomplete until the 2xx (RFC 3311 §5.2). On a confirmed
+// dialog a CSeq below one already seen gets 500. Unlike a re-INVITE, an
+// UPDATE does not count as the ACK of our 2xx (it may have been sent
+// before the 2xx arrived), and one arriving before that ACK is not read
+// into sipgo's dialog, which would then refuse the ACK (see re-INVITE
+// above). The driver never sends UPDATE itself, and a far end's Contact
+// in an UPDATE (or a re-INVITE) is not taken as a new remote target.
+// UPDATE is listed in every Allow.
 //
 // # Media
 //

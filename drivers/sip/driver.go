@@ -25,7 +25,7 @@ import (
 const Name = "SIP"
 
 // allowed lists the methods the driver handles, for Allow headers.
-const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO"
+const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE"
 
 // Driver is the SIP channel driver: registrar, inbound and outbound calls.
 //
@@ -147,6 +147,7 @@ func New(cfg Config) (*Driver, error) {
 	d.srv.OnCancel(d.guard(d.handleStrayCancel))
 	d.srv.OnOptions(d.guard(d.handleOptions))
 	d.srv.OnInfo(d.guard(d.handleInfo))
+	d.srv.OnUpdate(d.guard(d.handleUpdate))
 	d.srv.OnNoRoute(d.guard(d.handleNoRoute))
 	return d, nil
 }

@@ -97,15 +97,7 @@ func (c *call) onReinvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		}
 		body = offer
 	} else {
-		var err error
-		ans, err = c.sdp.Offer(req.Body(), sdp.Capabilities{Formats: c.caps, Streams: c.want})
-		if err != nil {
-			status := 488
-			if errors.Is(err, sdp.ErrOfferPending) {
-				status = 491
-			}
-			c.log.Debug("re-offer rejected", "sip_status", status, "error", err)
-			c.d.respond(tx, req, status, sipmsg.NewHeader("Warning", `399 pbx "`+sanitizeWarning(err.Error())+`"`))
+		if ans = c.answerReoffer(req, tx); ans == nil {
 			return
 		}
 		body = ans.SDP
@@ -123,6 +115,32 @@ func (c *call) onReinvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	if ans == nil {
 		return
 	}
+	c.applyReoffer(ans)
+}
+
+// answerReoffer answers the far end's offer within the dialog (re-INVITE
+// or UPDATE) from the SDP session's current state, with the PBX's wishes
+// as constraints. An offer that cannot be accepted is rejected here, and
+// nil returned: 491 when our own offer is pending (RFC 3261 §14.2), 488
+// otherwise, with a Warning saying why.
+func (c *call) answerReoffer(req *sipmsg.Request, tx sipmsg.ServerTransaction) *sdp.Answer {
+	ans, err := c.sdp.Offer(req.Body(), sdp.Capabilities{Formats: c.caps, Streams: c.want})
+	if err != nil {
+		status := 488
+		if errors.Is(err, sdp.ErrOfferPending) {
+			status = 491
+		}
+		c.log.Debug("re-offer rejected", "method", req.Method, "sip_status", status, "error", err)
+		c.d.respond(tx, req, status, sipmsg.NewHeader("Warning", `399 pbx "`+sanitizeWarning(err.Error())+`"`))
+		return nil
+	}
+	return ans
+}
+
+// applyReoffer installs the outcome of an answered re-offer: the RTP
+// streams are reconfigured, and the core hears TopologyChanged or
+// TopologySourceChanged as the negotiation changed.
+func (c *call) applyReoffer(ans *sdp.Answer) {
 	c.applyMedia(ans.Media)
 	switch ans.Change {
 	case sdp.ChangeTopology:
