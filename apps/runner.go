@@ -88,7 +88,8 @@ type AppOption func(*appEntry)
 // it: before running it, the runner turns the jitter buffer of the
 // channel's driver on, where the driver has one (DESIGN.md §10). Audio
 // relayed by a two-party bridge gets none: the bridge turns it off again
-// when the channel joins.
+// when the channel joins. Plugins pass it to their host's RegisterApp
+// (package plugin).
 func TerminatesMedia() AppOption {
 	return func(e *appEntry) { e.terminates = true }
 }

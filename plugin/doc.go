@@ -26,6 +26,14 @@
 // configuration section. A driver written this way can also be compiled into
 // pbx and registered through [Builtin], the same path without the .so.
 //
+// An application takes the same [apps.AppOption] values as a compiled-in
+// one. One that consumes the caller's audio itself — it plays prompts or
+// tones, echoes, collects digits or records, rather than relaying the audio
+// to another channel — is registered with [apps.TerminatesMedia], so the
+// runner turns the caller's jitter buffer on before running it:
+//
+//	h.RegisterApp("PlayTone", playTone, apps.TerminatesMedia())
+//
 // # Loading
 //
 // cmd/pbx calls [Load] once at start-up with the configured directory. Load

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -13,7 +14,9 @@ import (
 )
 
 // Host is the API a plugin's Register function receives. It is small on
-// purpose and changes only with [APIVersion].
+// purpose. It grows only in ways that keep existing plugin source
+// compiling and behaving as before (such as a new variadic parameter);
+// any other change comes with a new [APIVersion].
 //
 // Plugins call its methods from Register, on the loading goroutine.
 type Host interface {
@@ -22,8 +25,13 @@ type Host interface {
 	// error wrapping channel.ErrDuplicateDriver.
 	RegisterDriver(d channel.Driver) error
 	// RegisterApp adds a dialplan application under name
-	// (case-insensitive). A name already taken is an error.
-	RegisterApp(name string, app apps.App) error
+	// (case-insensitive). A name already taken is an error. opts describe
+	// the application to the dialplan runner, exactly as for a compiled-in
+	// application: pass [apps.TerminatesMedia]() for one that consumes the
+	// caller's audio itself (prompts, tones, echo, digit collection,
+	// recording) rather than relaying it, so the runner turns the caller's
+	// jitter buffer on before running it. A nil option is an error.
+	RegisterApp(name string, app apps.App, opts ...apps.AppOption) error
 	// Registry returns the channel registry, for drivers that create
 	// channels themselves (inbound calls, Local-style pairs). Channels can
 	// be created only after registration finished.
@@ -73,11 +81,14 @@ func (h *CoreHost) RegisterDriver(d channel.Driver) error {
 }
 
 // RegisterApp implements Host.
-func (h *CoreHost) RegisterApp(name string, app apps.App) error {
+func (h *CoreHost) RegisterApp(name string, app apps.App, opts ...apps.AppOption) error {
 	if h.runner == nil {
 		return fmt.Errorf("plugin: no dialplan runner to register application %s on", name)
 	}
-	return h.runner.Register(name, app)
+	if hasNil(opts) {
+		return fmt.Errorf("plugin: RegisterApp(%q) with a nil option", name)
+	}
+	return h.runner.Register(name, app, opts...)
 }
 
 // HasApp reports whether an application name is taken.
@@ -109,6 +120,7 @@ type scopedHost struct {
 type namedApp struct {
 	name string
 	app  apps.App
+	opts []apps.AppOption
 }
 
 func newScopedHost(base Host, name string, cfg map[string]string) *scopedHost {
@@ -146,9 +158,12 @@ func (h *scopedHost) RegisterDriver(d channel.Driver) error {
 	return nil
 }
 
-func (h *scopedHost) RegisterApp(name string, app apps.App) error {
+func (h *scopedHost) RegisterApp(name string, app apps.App, opts ...apps.AppOption) error {
 	if name == "" || app == nil {
 		return fmt.Errorf("plugin: RegisterApp(%q) needs a name and a function", name)
+	}
+	if hasNil(opts) {
+		return fmt.Errorf("plugin: RegisterApp(%q) with a nil option", name)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -165,7 +180,7 @@ func (h *scopedHost) RegisterApp(name string, app apps.App) error {
 	if taken {
 		return fmt.Errorf("plugin: application %s already registered", name)
 	}
-	h.apps = append(h.apps, namedApp{name, app})
+	h.apps = append(h.apps, namedApp{name, app, slices.Clone(opts)})
 	return nil
 }
 
@@ -176,6 +191,12 @@ func (h *scopedHost) Config() map[string]string {
 		return map[string]string{}
 	}
 	return maps.Clone(h.cfg)
+}
+
+// hasNil reports whether opts holds a nil option, which would panic in
+// the runner.
+func hasNil(opts []apps.AppOption) bool {
+	return slices.ContainsFunc(opts, func(o apps.AppOption) bool { return o == nil })
 }
 
 // close ends registration and returns what was staged.
@@ -201,7 +222,7 @@ func (h *scopedHost) commit(l *Loaded) error {
 		l.Drivers = append(l.Drivers, d.Name())
 	}
 	for _, a := range list {
-		if err := h.base.RegisterApp(a.name, a.app); err != nil {
+		if err := h.base.RegisterApp(a.name, a.app, a.opts...); err != nil {
 			errs = append(errs, err)
 			continue
 		}

@@ -3,13 +3,18 @@ package plugin_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/pbx-dev/pbx/apps"
 	"github.com/pbx-dev/pbx/core/channel"
+	"github.com/pbx-dev/pbx/core/channel/channeltest"
+	"github.com/pbx-dev/pbx/dialplan"
 	"github.com/pbx-dev/pbx/plugin"
 )
 
@@ -106,5 +111,89 @@ func TestHostWithoutRunner(t *testing.T) {
 		Register: func(h plugin.Host) error { return h.RegisterApp("X", noopApp) }}, plugin.Options{})
 	if l.Err == nil || !strings.Contains(l.Err.Error(), "no dialplan runner") {
 		t.Errorf("Err = %v, want a missing-runner error", l.Err)
+	}
+}
+
+// jitterTech is a mock channel driver with a jitter buffer switch (as the
+// SIP driver has) that records when it is turned on.
+type jitterTech struct {
+	*channeltest.Mock
+	record func(string)
+}
+
+func (j jitterTech) SetJitterBuffer(on bool) error {
+	j.record(fmt.Sprintf("jitter buffer %t", on))
+	return nil
+}
+
+// TestRegisterAppTerminatesMedia: a plugin marks an application with
+// apps.TerminatesMedia through RegisterApp; the runner turns the caller's
+// jitter buffer on before that application, and not before the plugin's
+// other one.
+func TestRegisterAppTerminatesMedia(t *testing.T) {
+	host, reg, runner, _ := newCore(t)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := reg.Shutdown(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	var (
+		mu     sync.Mutex
+		events []string
+	)
+	record := func(ev string) {
+		mu.Lock()
+		events = append(events, ev)
+		mu.Unlock()
+	}
+	app := func(name string) apps.App {
+		return func(context.Context, *apps.Session, string) error { record(name); return nil }
+	}
+	l := plugin.Builtin(host, plugin.Info{Name: "prompts", APIVersion: plugin.APIVersion,
+		Register: func(h plugin.Host) error {
+			if err := h.RegisterApp("Broken", noopApp, nil); err == nil {
+				t.Error("RegisterApp with a nil option accepted")
+			}
+			if err := h.RegisterApp("Relay", app("Relay")); err != nil {
+				return err
+			}
+			return h.RegisterApp("Prompt", app("Prompt"), apps.TerminatesMedia())
+		}}, plugin.Options{})
+	if l.Err != nil || !slices.Equal(l.Apps, []string{"Relay", "Prompt"}) {
+		t.Fatalf("Builtin = %+v", l)
+	}
+	if runner.HasApp("Broken") {
+		t.Error("application registered with a nil option")
+	}
+	if err := host.RegisterApp("Broken", noopApp, nil); err == nil || runner.HasApp("Broken") {
+		t.Errorf("CoreHost.RegisterApp with a nil option: %v", err)
+	}
+
+	plan, err := dialplan.Parse("test.conf", strings.NewReader("[default]\nexten => s,1,Relay()\n same => n,Prompt()\n same => n,Hangup()\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner.SetPlan(plan)
+	tech := jitterTech{Mock: channeltest.NewMock(nil), record: record}
+	ch, err := reg.NewChannel(channel.Config{Tech: tech, Name: "Mock/caller", Inbound: true, Context: "default", Exten: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		reg.Serve(context.Background(), runner, ch)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("dialplan did not finish")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"Relay", "jitter buffer true", "Prompt"}; !slices.Equal(events, want) {
+		t.Errorf("events %q, want %q", events, want)
 	}
 }

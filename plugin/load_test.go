@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,8 @@ const testPlan = `
 exten => 100,1,Dial(Tone/440)
 exten => 200,1,Answer()
  same => n,PlayTone(440,1500)
+exten => 201,1,Answer()
+ same => n,PlayTone(440,40)
 `
 
 // pbx is the in-process core cmd/pbx builds: a channel registry with
@@ -165,6 +168,38 @@ func TestToneFromDialplan(t *testing.T) {
 		det := p.listen(t, "Local/200@default", topo(format.SLin8), time.Second)
 		if got := det.Total(440); got < 700*time.Millisecond {
 			t.Fatalf("PlayTone: 440 Hz heard for %v of %v", got, det.Len())
+		}
+
+		// The plugin registered PlayTone with apps.TerminatesMedia: the
+		// runner turns the caller's jitter buffer on before it, after
+		// Answer (which does not terminate media).
+		var (
+			mu     sync.Mutex
+			events []string
+		)
+		tech := jitterTech{Mock: channeltest.NewMock(nil), record: func(ev string) {
+			mu.Lock()
+			events = append(events, ev)
+			mu.Unlock()
+		}}
+		ch, err := p.reg.NewChannel(channel.Config{Tech: tech, Name: "Mock/caller", Inbound: true, Context: "default", Exten: "201"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			p.reg.Serve(context.Background(), p.runner, ch)
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("dialplan of 201 did not finish")
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if !tech.Answered() || !slices.Equal(events, []string{"jitter buffer true"}) {
+			t.Errorf("answered %t, jitter buffer switched %q; want answered and switched on once", tech.Answered(), events)
 		}
 	})
 }

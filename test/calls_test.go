@@ -90,6 +90,10 @@ func TestCallBetweenTwoPhonesCarriesAudioBothWays(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bob never rang: %v", err)
 	}
+	// Dial presents alice's number to bob (CALLERID(num) in the From).
+	if got, dn := in.RemoteURI(), in.RemoteDisplayName(); !strings.HasPrefix(got, "sip:1001@") || dn != "1001" {
+		t.Errorf("bob sees the call from %q <%s>, want \"1001\" <sip:1001@…>", dn, got)
+	}
 	if err := in.Answer(ctx); err != nil {
 		t.Fatalf("bob answer: %v", err)
 	}

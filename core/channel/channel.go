@@ -128,7 +128,10 @@ type Config struct {
 	Name string
 	// Inbound marks a call the PBX received (initial state Ring).
 	Inbound bool
-	// CallerNum and CallerName are the caller ID.
+	// CallerNum and CallerName are the caller ID: on an inbound channel
+	// the calling party as the driver received it; on an outbound one the
+	// calling party to present to the far end (see
+	// [Channel.SetCallerID]).
 	CallerNum, CallerName string
 	// Vars are initial channel variables (copied).
 	Vars map[string]string
@@ -323,6 +326,13 @@ func (c *Channel) DialplanTarget() (context, exten string) {
 }
 
 // SetCallerID sets the caller's number and name.
+//
+// The caller ID belongs to the channel. On an outbound channel, whoever
+// requested it sets it between [Registry.Request] and [Channel.Call]
+// (Dial copies the calling channel's); Call hands a copy to a driver that
+// implements [CallerIDCaller], which presents it to the far end. Setting
+// it after Call changes what the PBX reports (call records, events) but
+// is not signalled.
 func (c *Channel) SetCallerID(num, name string) {
 	c.mu.Lock()
 	c.callerNum, c.callerName = num, name
@@ -355,13 +365,21 @@ func (c *Channel) Vars() map[string]string {
 	return maps.Clone(c.vars)
 }
 
-// Call starts an outbound call (state Dialing).
+// Call starts an outbound call (state Dialing). A driver that implements
+// [CallerIDCaller] is given the channel's caller ID.
 func (c *Channel) Call(ctx context.Context) error {
 	if c.hungup.Load() {
 		return ErrHangup
 	}
 	c.setState(Dialing)
-	if err := c.tech.Call(ctx); err != nil {
+	var err error
+	if cc, ok := capability[CallerIDCaller](c.tech); ok {
+		num, name := c.CallerID()
+		err = cc.CallAs(ctx, CallerID{Num: num, Name: name})
+	} else {
+		err = c.tech.Call(ctx)
+	}
+	if err != nil {
 		return fmt.Errorf("channel: call %s: %w", c.name, err)
 	}
 	return nil

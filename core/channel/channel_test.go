@@ -592,3 +592,67 @@ func TestRemoteHangupReachesAConsumerThatIsNotReading(t *testing.T) {
 		t.Fatalf("cause %v, want the remote's USER_BUSY", c.HangupCause())
 	}
 }
+
+// presenter is a mock driver that can present the caller ID
+// (channel.CallerIDCaller) and records what it was given.
+type presenter struct {
+	*channeltest.Mock
+	got []channel.CallerID
+}
+
+func (p *presenter) CallAs(ctx context.Context, id channel.CallerID) error {
+	p.got = append(p.got, id)
+	return p.Mock.Call(ctx)
+}
+
+// wrapper is a Tech wrapper; capabilities are found through Unwrap.
+type wrapper struct{ channel.Tech }
+
+func (w wrapper) Unwrap() channel.Tech { return w.Tech }
+
+// TestCallPresentsCallerID: Call hands the caller ID set on an outbound
+// channel to a driver that implements CallerIDCaller (found through
+// wrappers), and calls a driver without it as before.
+func TestCallPresentsCallerID(t *testing.T) {
+	tests := map[string]struct {
+		num, name string
+		wrap      bool
+		want      channel.CallerID
+	}{
+		"number and name": {num: "1001", name: "Alice", want: channel.CallerID{Num: "1001", Name: "Alice"}},
+		"number only":     {num: "+15551234567", want: channel.CallerID{Num: "+15551234567"}},
+		"none":            {want: channel.CallerID{}},
+		"through wrapper": {num: "1001", name: "Alice", wrap: true, want: channel.CallerID{Num: "1001", Name: "Alice"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			r := newReg(t)
+			p := &presenter{Mock: channeltest.NewMock(nil)}
+			var tech channel.Tech = p
+			if tc.wrap {
+				tech = wrapper{p}
+			}
+			c := newChan(t, r, tech)
+			c.SetCallerID(tc.num, tc.name)
+			if err := c.Call(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			// Set after Call: reported by the channel, not signalled.
+			c.SetCallerID("2002", "Bob")
+			if len(p.got) != 1 || p.got[0] != tc.want {
+				t.Errorf("CallAs got %+v, want once %+v", p.got, tc.want)
+			}
+			if !p.Called() || c.State() != channel.Dialing {
+				t.Errorf("called %t, state %v", p.Called(), c.State())
+			}
+		})
+	}
+	t.Run("driver without CallerIDCaller", func(t *testing.T) {
+		m := channeltest.NewMock(nil)
+		c := newChan(t, newReg(t), m)
+		c.SetCallerID("1001", "Alice")
+		if err := c.Call(context.Background()); err != nil || !m.Called() {
+			t.Fatalf("Call = %v, called %t", err, m.Called())
+		}
+	})
+}

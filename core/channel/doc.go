@@ -10,7 +10,9 @@
 // on it with [Registry.Serve] on its own goroutine. The dialplan answers,
 // reads frames with [Channel.Read] and writes with [Channel.Write]; Dial
 // uses [Registry.Request] and [Channel.Call] to create the outbound leg and
-// a bridge to join the two. When either side hangs up, the channel's
+// a bridge to join the two. Between the two calls Dial copies the caller's
+// caller ID onto the outbound channel ([Channel.SetCallerID]); Call hands
+// it to a driver that can present it ([CallerIDCaller]: SIP's From). When either side hangs up, the channel's
 // lifetime context ([Channel.Context]) is cancelled with a *HangupError
 // carrying the Q.850 cause, reads return io.EOF and writes ErrHangup.
 //

@@ -80,6 +80,31 @@ type TopologyChanger interface {
 	RequestTopology(t *topology.Topology) error
 }
 
+// CallerID identifies the calling party of a call: Asterisk's
+// CALLERID(num) and CALLERID(name). An empty field is unknown.
+type CallerID struct {
+	// Num is the number or user, such as "1001" or "+15551234567".
+	Num string
+	// Name is the display name, such as "Alice".
+	Name string
+}
+
+// CallerIDCaller is implemented by a Tech that tells the far end of an
+// outbound call who is calling (the SIP driver puts it in the INVITE's
+// From header). [Channel.Call] calls CallAs instead of [Tech.Call], with
+// the channel's caller ID at that moment ([Channel.SetCallerID]; the zero
+// CallerID when none is set); CallAs has Call's contract otherwise: called
+// once, on the dialling goroutine, and it returns once the attempt is
+// under way. id is a value the driver may keep; a caller ID set on the
+// channel after Call is not signalled to the far end. The driver must
+// accept any strings (it escapes them for its protocol) and fall back to
+// its own identity for empty fields. Like every capability it is found
+// through [Unwrapper]s, so a wrapper that intercepts Call must implement
+// CallAs too.
+type CallerIDCaller interface {
+	CallAs(ctx context.Context, id CallerID) error
+}
+
 // TopologyAnswerer answers an inbound call with a given topology.
 type TopologyAnswerer interface {
 	AnswerTopology(ctx context.Context, t *topology.Topology) error

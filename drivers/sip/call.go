@@ -70,7 +70,9 @@ type event struct {
 	begin bool
 	cseq  uint32
 	gen   int
-	reply chan error
+	// caller is the calling party of an evCall.
+	caller channel.CallerID
+	reply  chan error
 }
 
 // state is a call's signalling state, owned by the mailbox goroutine.
@@ -157,6 +159,7 @@ var (
 	_ channel.TopologyAnswerer = (*call)(nil)
 	_ channel.Indicator        = (*call)(nil)
 	_ channel.DigitSender      = (*call)(nil)
+	_ channel.CallerIDCaller   = (*call)(nil)
 )
 
 func newCall(d *Driver, inbound bool, callID string) *call {
@@ -587,7 +590,7 @@ func (c *call) handle(ev *event) {
 	case evRequestTopology:
 		c.requestTopology(ev.topo)
 	case evCall:
-		reply(ev, c.call(ev.ctx))
+		reply(ev, c.call(ev.ctx, ev.caller))
 	case evRequest:
 		c.inDialog(ev)
 	case evAck:

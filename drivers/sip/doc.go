@@ -70,6 +70,15 @@
 // with its RFC 3398 cause. Hangup before the answer cancels the branches
 // (sipgo sends CANCEL once a provisional arrived), after it sends a BYE.
 //
+// The INVITEs' From presents the calling party: the driver is a
+// [channel.CallerIDCaller], so [channel.Channel.Call] hands it the
+// outbound channel's caller ID (Dial copies the caller's). The user part
+// is the number and the display name the name (or the number), escaped
+// (RFC 3261 §25.1); "pbx" stands in for an unknown caller. The host is
+// always [Config].Host. Inbound, the From's user and display name (its
+// quoted-pairs undone) become the channel's caller ID, so a SIP-to-SIP
+// call shows the callee the caller's own number and name.
+//
 // # The mailbox
 //
 // sipgo handles every message on its own goroutine and keeps no order

@@ -155,7 +155,7 @@ func (d *Driver) handleInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) 
 		Name:       Name + "/" + displayUser(user),
 		Inbound:    true,
 		CallerNum:  user,
-		CallerName: from.DisplayName,
+		CallerName: unquoteDisplayName(from.DisplayName),
 		Context:    context,
 		Exten:      exten,
 		Vars: map[string]string{

@@ -30,7 +30,8 @@ type outbound struct {
 	sess     *sipgo.DialogClientSession // the winner's dialog
 	ports    map[int]int                // m-line index -> port, shared by branches
 	calling  bool
-	best     int // best final failure status so far (RFC 3261 §16.7 style)
+	caller   channel.CallerID // presented in every branch's From (CallAs)
+	best     int              // best final failure status so far (RFC 3261 §16.7 style)
 }
 
 // target is one place an outbound call rings.
@@ -146,17 +147,23 @@ func offerTopology(want *topology.Topology, caps format.Caps) *topology.Topology
 	return t.Freeze()
 }
 
-// Call implements [channel.Tech]: it sends the INVITEs and returns once
-// they are under way.
+// Call implements [channel.Tech]: it sends the INVITEs, from "pbx", and
+// returns once they are under way.
 func (c *call) Call(ctx context.Context) error {
+	return c.CallAs(ctx, channel.CallerID{})
+}
+
+// CallAs implements [channel.CallerIDCaller]: Call with the INVITEs' From
+// presenting id (see fromHeader).
+func (c *call) CallAs(ctx context.Context, id channel.CallerID) error {
 	if c.inbound {
 		return ErrWrongDirection
 	}
-	return c.ask(ctx, event{kind: evCall, ctx: ctx})
+	return c.ask(ctx, event{kind: evCall, ctx: ctx, caller: id})
 }
 
-// call starts one branch per target.
-func (c *call) call(ctx context.Context) error {
+// call starts one branch per target, each presenting caller.
+func (c *call) call(ctx context.Context, caller channel.CallerID) error {
 	o := c.out
 	switch {
 	case c.st.ended:
@@ -165,6 +172,7 @@ func (c *call) call(ctx context.Context) error {
 		return errors.New("sip: call already started")
 	}
 	o.calling = true
+	o.caller = caller
 	for i, t := range o.targets {
 		br := &branch{n: i, t: t}
 		s, err := c.newSDP(o.ports)
@@ -212,11 +220,8 @@ func (c *call) inviteRequest(br *branch, offer []byte) (*sipmsg.Request, error) 
 	if br.n > 0 {
 		callID = sipmsg.CallIDHeader(uuid.NewString())
 	}
-	from := &sipmsg.FromHeader{
-		DisplayName: "pbx",
-		Address:     sipmsg.Uri{Scheme: "sip", User: "pbx", Host: d.cfg.Host},
-		Params:      sipmsg.HeaderParams{{K: "tag", V: sipmsg.GenerateTagN(16)}},
-	}
+	from := fromHeader(c.out.caller, d.cfg.Host)
+	from.Params = sipmsg.HeaderParams{{K: "tag", V: sipmsg.GenerateTagN(16)}}
 	to := &sipmsg.ToHeader{Address: br.t.to}
 	req.AppendHeader(from)
 	req.AppendHeader(to)

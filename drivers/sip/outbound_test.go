@@ -1,8 +1,10 @@
 package sip
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -217,6 +219,116 @@ func TestOutboundDirect(t *testing.T) {
 	drain(ch)
 	if got := ch.HangupCause(); got != channel.CauseNormalClearing {
 		t.Errorf("cause %v", got)
+	}
+	e.waitNoChannels(t)
+}
+
+// TestOutboundPresentsCallerID: the caller ID set on an outbound channel
+// before Call (as Dial copies the caller's) reaches the callee in the
+// INVITE's From, with the PBX's own host; with none, the From is "pbx".
+func TestOutboundPresentsCallerID(t *testing.T) {
+	e := newEnv(t)
+	bob := e.registered(t, "bob", "bob-secret")
+	host := e.d.cfg.Host
+	tests := []struct {
+		name, num, cname string
+		wantFrom         string // header value without the tag
+		wantURI, wantDN  string // as the callee's parser sees them
+	}{
+		{"number and name", "1001", "Alice", `"Alice" <sip:1001@` + host + `>`, "sip:1001@" + host, "Alice"},
+		{"number only", "+15551234567", "", `"+15551234567" <sip:+15551234567@` + host + `>`, "sip:+15551234567@" + host, "+15551234567"},
+		{"quoted name", "1001", `Al "Bo"`, `"Al \"Bo\"" <sip:1001@` + host + `>`, "sip:1001@" + host, `Al \"Bo\"`},
+		{"none", "", "", `"pbx" <sip:pbx@` + host + `>`, "sip:pbx@" + host, "pbx"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := ctxT(t)
+			ch, err := e.reg.Request(ctx, "SIP/bob", nil)
+			if err != nil {
+				t.Fatalf("request: %v", err)
+			}
+			ch.SetCallerID(tc.num, tc.cname)
+			if err := ch.Call(ctx); err != nil {
+				ch.Hangup(channel.CauseOf(err))
+				t.Fatalf("call: %v", err)
+			}
+			in, err := bob.WaitIncoming(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			from, _, _ := strings.Cut(in.Header("From"), ";tag=")
+			if from != tc.wantFrom {
+				t.Errorf("From: %s\nwant  %s", from, tc.wantFrom)
+			}
+			if got := in.RemoteURI(); got != tc.wantURI {
+				t.Errorf("callee sees caller %s, want %s", got, tc.wantURI)
+			}
+			if got := in.RemoteDisplayName(); got != tc.wantDN {
+				t.Errorf("callee sees display name %s, want %s", got, tc.wantDN)
+			}
+			ch.Hangup(channel.CauseNormalClearing)
+			drain(ch)
+			select {
+			case <-in.Done():
+			case <-ctx.Done():
+				t.Fatal("callee not cancelled")
+			}
+			e.waitNoChannels(t)
+		})
+	}
+}
+
+// TestCallerIDRelayedSIPToSIP: a SIP caller's number and display name
+// (with quoted-pairs) are what the core holds, and what a SIP callee
+// dialled with them sees, escaped once, not twice.
+func TestCallerIDRelayedSIPToSIP(t *testing.T) {
+	e := newEnv(t)
+	ctx := ctxT(t)
+	bob := e.registered(t, "bob", "bob-secret")
+	type callerID struct{ num, name string }
+	seen := make(chan callerID, 1)
+	e.handle(func(ctx context.Context, ch *channel.Channel) {
+		num, name := ch.CallerID()
+		seen <- callerID{num, name}
+		out, err := e.reg.Request(ctx, "SIP/bob", nil)
+		if err != nil {
+			return
+		}
+		defer out.Hangup(channel.CauseNormalClearing)
+		out.SetCallerID(num, name) // as Dial does
+		if err := out.Call(ctx); err != nil {
+			return
+		}
+		<-ch.Done()
+	})
+	carol := e.phone(t, "carol", "", func(c *testphone.Config) { c.DisplayName = `Carol \"CJ\" Jones` })
+	call, err := carol.Invite(ctx, "600", testphone.DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-seen:
+		if want := (callerID{"carol", `Carol "CJ" Jones`}); got != want {
+			t.Errorf("inbound caller ID %+v, want %+v", got, want)
+		}
+	case <-ctx.Done():
+		t.Fatal("no inbound call")
+	}
+	in, err := bob.WaitIncoming(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, _, _ := strings.Cut(in.Header("From"), ";tag=")
+	if want := `"Carol \"CJ\" Jones" <sip:carol@` + e.d.cfg.Host + `>`; from != want {
+		t.Errorf("From: %s\nwant  %s", from, want)
+	}
+	if err := call.Hangup(ctx); err != nil {
+		t.Fatalf("cancel: %v", err)
+	}
+	select {
+	case <-in.Done():
+	case <-ctx.Done():
+		t.Fatal("callee not cancelled")
 	}
 	e.waitNoChannels(t)
 }

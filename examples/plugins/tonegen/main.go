@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/pbx-dev/pbx/apps"
 	"github.com/pbx-dev/pbx/plugin"
 )
 
@@ -42,7 +43,10 @@ func Register(h plugin.Host) error {
 	if err := h.RegisterDriver(newDriver(cfg, h.Logger())); err != nil {
 		return err
 	}
-	return h.RegisterApp("PlayTone", playTone)
+	// PlayTone plays to the caller, like Playback: the caller's audio ends
+	// in the PBX instead of being relayed, so the runner turns the
+	// caller's jitter buffer on before running it.
+	return h.RegisterApp("PlayTone", playTone, apps.TerminatesMedia())
 }
 
 // main exists so `go build ./...` can build this package; the plugin is
