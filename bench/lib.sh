@@ -56,3 +56,22 @@ report_pbx() { # $1: ticks before, $2: seconds
 	echo "pbx cpu: $(awk -v t=$ticks -v hz=$hz -v s=$2 'BEGIN{printf "%.1f%% of one core (%.1f s over %d s)", 100*t/hz/s, t/hz, s}')"
 	echo "pbx rss: $(rss_kib) KiB"
 }
+
+# udp_counters prints the kernel's UDP InDatagrams, RcvbufErrors and
+# InErrors (all sockets of the machine: datagrams dropped on a full
+# receive buffer are the loss a loopback load run can have).
+udp_counters() {
+	awk '/^Udp:/ && !h {for (i=2;i<=NF;i++) col[$i]=i; h=1; next} /^Udp:/ {print $col["InDatagrams"], $col["RcvbufErrors"], $col["InErrors"]}' /proc/net/snmp
+}
+
+udp_loss() { # $1, $2: udp_counters before and after
+	echo "$1 $2" | awk '{d=$4-$1; e=$5-$2; printf "%d datagrams received, %d dropped on full buffers (%.4f%%), %d errors", d, e, (d+e) ? 100*e/(d+e) : 0, $6-$3}'
+}
+
+# pbx_socket_drops prints the datagrams dropped on full receive buffers
+# of the PBX's RTP/RTCP sockets (local ports 20000-40000, see start_pbx),
+# summed over the sockets open now (/proc/net/udp "drops").
+pbx_socket_drops() {
+	awk 'function hex(s,  i, n) {n = 0; for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789ABCDEF", substr(s, i, 1)) - 1; return n}
+		FNR > 1 {split($2, a, ":"); p = hex(a[2]); if (p >= 20000 && p <= 40000) d += $NF} END {print d + 0}' /proc/net/udp /proc/net/udp6
+}
