@@ -50,6 +50,7 @@ const (
 	evDigit     // a DTMF frame written by the core
 	evDigitDone // a DTMF event finished sending
 	evJitter    // SetJitterBuffer
+	evFIR       // a deferred picture_fast_update INFO is due
 )
 
 // event is one mailbox entry. Requests from sipgo handlers and calls from
@@ -89,6 +90,7 @@ type state struct {
 	held      bool               // the PBX put the far end on hold (Indicate Hold)
 	jitter    bool               // SetJitterBuffer(true)
 	lastFIR   time.Time          // last picture_fast_update INFO sent
+	firTimer  *time.Timer        // a deferred picture_fast_update INFO, nil if none
 	digit     context.CancelFunc // the DTMF event being sent, nil if none
 	reinv     *reinvite
 	queued    *topology.Topology // a RequestTopology waiting for reinv
@@ -624,6 +626,9 @@ func (c *call) handle(ev *event) {
 	case evJitter:
 		c.setJitter(ev.begin)
 		reply(ev, nil)
+	case evFIR:
+		c.st.firTimer = nil
+		c.videoUpdate()
 	default:
 		reply(ev, errors.New("sip: unknown event"))
 	}
@@ -824,6 +829,10 @@ func (c *call) stopTimers() {
 	if c.st.rtpTimer != nil {
 		c.st.rtpTimer.Stop()
 		c.st.rtpTimer = nil
+	}
+	if c.st.firTimer != nil {
+		c.st.firTimer.Stop()
+		c.st.firTimer = nil
 	}
 	c.st.retryGen++
 }

@@ -297,3 +297,58 @@ func TestLateAckAfterReinvite(t *testing.T) {
 	waitHangup(t, ch)
 	e.waitNoChannels(t)
 }
+
+// TestVideoUpdateInfo: a VideoUpdate written to a call with video becomes
+// an RFC 5168 INFO picture_fast_update at once; more inside the next
+// second are coalesced into one INFO sent when the second is up, not
+// dropped.
+func TestVideoUpdateInfo(t *testing.T) {
+	e := newEnv(t, videoEndpoints)
+	burst := make(chan struct{})
+	e.handle(func(ctx context.Context, ch *channel.Channel) {
+		if err := ch.Answer(ctx); err != nil {
+			return
+		}
+		select {
+		case <-burst:
+		case <-ctx.Done():
+			return
+		}
+		for range 3 {
+			if err := ch.Indicate(frame.VideoUpdate); err != nil {
+				t.Errorf("video update: %v", err)
+			}
+		}
+		for {
+			f, err := ch.ReadStream()
+			if err != nil {
+				return
+			}
+			f.Release()
+		}
+	})
+	ctx := ctxT(t)
+	p := e.phone(t, "carol", "")
+	call, err := p.Dial(ctx, "600", testphone.DialOptions{Streams: []testphone.StreamSpec{
+		testphone.Audio("PCMU"), testphone.Video("H264"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms := call.Streams(); len(ms) != 2 || !ms[1].Enabled() {
+		t.Fatalf("no video negotiated: %s", call.RemoteSDP())
+	}
+	close(burst)
+	if _, err := call.WaitInfo(ctx, testphone.Info.PictureFastUpdate); err != nil {
+		t.Fatalf("no picture_fast_update INFO: %v", err)
+	}
+	first := time.Now()
+	if _, err := call.WaitInfos(ctx, 2, testphone.Info.PictureFastUpdate); err != nil {
+		t.Fatalf("the requests inside the first second were dropped: %v", err)
+	}
+	if d := time.Since(first); d < 900*time.Millisecond {
+		t.Errorf("second INFO %v after the first, want about a second", d)
+	}
+	call.Hangup(ctx)
+	e.waitNoChannels(t)
+}
