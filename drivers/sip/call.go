@@ -689,11 +689,17 @@ func (c *call) onBye(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	c.remoteEnd(cause)
 }
 
-// onInfo handles INFO: application/dtmf-relay digits become DTMF frames.
+// onInfo handles INFO: application/dtmf-relay digits become DTMF frames,
+// and an RFC 5168 picture_fast_update (the far end's decoder wants a key
+// frame) a VideoUpdate control frame, which a bridge passes to the video
+// sender.
 func (c *call) onInfo(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	ct := ""
 	if h := req.ContentType(); h != nil {
 		ct = strings.ToLower(h.Value())
+	}
+	if strings.HasPrefix(ct, "application/media_control+xml") && strings.Contains(string(req.Body()), "picture_fast_update") {
+		c.queueCtl(frame.NewControl(frame.VideoUpdate))
 	}
 	if strings.HasPrefix(ct, "application/dtmf-relay") || strings.HasPrefix(ct, "application/dtmf") {
 		if digit, dur, ok := parseDTMFRelay(string(req.Body())); ok {

@@ -301,10 +301,12 @@ func TestLateAckAfterReinvite(t *testing.T) {
 // TestVideoUpdateInfo: a VideoUpdate written to a call with video becomes
 // an RFC 5168 INFO picture_fast_update at once; more inside the next
 // second are coalesced into one INFO sent when the second is up, not
-// dropped.
+// dropped. The phone's own picture_fast_update INFO reaches the core as a
+// VideoUpdate frame.
 func TestVideoUpdateInfo(t *testing.T) {
 	e := newEnv(t, videoEndpoints)
 	burst := make(chan struct{})
+	got := make(chan struct{}, 1)
 	e.handle(func(ctx context.Context, ch *channel.Channel) {
 		if err := ch.Answer(ctx); err != nil {
 			return
@@ -323,6 +325,12 @@ func TestVideoUpdateInfo(t *testing.T) {
 			f, err := ch.ReadStream()
 			if err != nil {
 				return
+			}
+			if f.Kind == frame.Control && f.Control == frame.VideoUpdate {
+				select {
+				case got <- struct{}{}:
+				default:
+				}
 			}
 			f.Release()
 		}
@@ -348,6 +356,16 @@ func TestVideoUpdateInfo(t *testing.T) {
 	}
 	if d := time.Since(first); d < 900*time.Millisecond {
 		t.Errorf("second INFO %v after the first, want about a second", d)
+	}
+	const fir = `<?xml version="1.0" encoding="utf-8" ?>
+<media_control><vc_primitive><to_encoder><picture_fast_update/></to_encoder></vc_primitive></media_control>`
+	if err := call.SendInfo(ctx, "application/media_control+xml", fir); err != nil {
+		t.Fatalf("phone's INFO: %v", err)
+	}
+	select {
+	case <-got:
+	case <-ctx.Done():
+		t.Fatal("the phone's picture_fast_update did not reach the core as a VideoUpdate")
 	}
 	call.Hangup(ctx)
 	e.waitNoChannels(t)
