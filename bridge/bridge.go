@@ -42,6 +42,7 @@ type Bridge struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
+	epoch  time.Time // monotonic base of Member.vuNext
 
 	tech atomic.Pointer[techBox]   // current technology, read per frame
 	snap atomic.Pointer[[]*Member] // members, read per frame
@@ -66,7 +67,7 @@ func newBridge(cfg Config, manual bool) (*Bridge, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	b := &Bridge{cfg: cfg, manual: manual}
+	b := &Bridge{cfg: cfg, manual: manual, epoch: time.Now()}
 	b.log = cfg.Logger.With("bridge", cfg.ID)
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.simple = &simple{b: b}
@@ -183,13 +184,17 @@ func (b *Bridge) loop(m *Member) LeaveReason {
 				return r
 			}
 		}
+		b.requestKeyframe(m)
 		b.armDeadline(m)
 		f, err := m.ch.ReadStream()
 		if err != nil {
 			if errors.Is(err, channel.ErrDeadline) {
 				m.deadline = time.Time{}
 				m.ch.SetReadDeadline(time.Time{})
-				b.reevaluate()
+				if !m.nativeDue.IsZero() && !time.Now().Before(m.nativeDue) {
+					m.nativeDue = time.Time{}
+					b.reevaluate()
+				}
 				continue
 			}
 			return LeaveHangup
@@ -219,11 +224,14 @@ func (b *Bridge) handle(m *Member, f *frame.Frame) {
 func (b *Bridge) service(m *Member) LeaveReason {
 	m.work.Store(false)
 	b.mu.Lock()
-	leave, req, want, jitter := m.leave, m.request, m.wantRead, m.wantJitter
-	m.request = nil
+	leave, req, want, jitter, kf := m.leave, m.request, m.wantRead, m.wantJitter, m.keyframe
+	m.request, m.keyframe = nil, false
 	b.unlock()
 	if leave != LeaveUnknown {
 		return leave
+	}
+	if kf {
+		m.kfPending = true // written by requestKeyframe when the budget allows
 	}
 	m.applyJitter(jitter)
 	if req != nil {
@@ -259,18 +267,26 @@ func (b *Bridge) applyReadFormat(m *Member, want format.Format) {
 	b.switchTech(to, from)
 }
 
-// armDeadline keeps a read deadline on natively bridged members, so they
-// re-check native conditions (a hook may have been attached) even when no
-// frame arrives. Member goroutine only.
+// armDeadline keeps a read deadline on m's channel so its goroutine wakes
+// when it has timed work and no frame arrives: natively bridged members
+// re-check native conditions (a hook may have been attached) every
+// Config.NativeCheckInterval, and a key-frame request held back by the
+// video update budget is written when it is due. Member goroutine only.
 func (b *Bridge) armDeadline(m *Member) {
 	_, native := b.tech.Load().t.(*native)
 	switch {
-	case native && m.deadline.IsZero():
-		m.deadline = time.Now().Add(b.cfg.NativeCheckInterval)
-		m.ch.SetReadDeadline(m.deadline)
-	case !native && !m.deadline.IsZero():
-		m.deadline = time.Time{}
-		m.ch.SetReadDeadline(time.Time{})
+	case native && m.nativeDue.IsZero():
+		m.nativeDue = time.Now().Add(b.cfg.NativeCheckInterval)
+	case !native:
+		m.nativeDue = time.Time{}
+	}
+	want := m.nativeDue
+	if m.kfPending && (want.IsZero() || m.kfDue.Before(want)) {
+		want = m.kfDue
+	}
+	if !want.Equal(m.deadline) {
+		m.deadline = want
+		m.ch.SetReadDeadline(want)
 	}
 }
 
@@ -351,6 +367,7 @@ func (b *Bridge) restore(m *Member) {
 		m.ch.SetReadDeadline(time.Time{})
 		m.deadline = time.Time{}
 	}
+	m.nativeDue, m.kfPending = time.Time{}, false
 	t := m.ch.Topology()
 	var out *topology.Topology
 	for i, s := range t.Streams() {
@@ -466,8 +483,9 @@ func (b *Bridge) setMembersLocked(ms []*Member) {
 
 // mapLocked rebuilds m's stream map from its current topology.
 func (b *Bridge) mapLocked(m *Member) {
-	tb, tc := b.slots.Map(m.ch.Topology())
-	m.smap.Store(&streamMap{toBridge: tb, toChannel: tc})
+	t := m.ch.Topology()
+	tb, tc := b.slots.Map(t)
+	m.smap.Store(&streamMap{topo: t, toBridge: tb, toChannel: tc})
 }
 
 // wakeLocked marks m as having work and, if it had none, queues a Null

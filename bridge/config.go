@@ -9,7 +9,7 @@ import (
 // Defaults used for zero [Config] fields.
 const (
 	// DefaultVideoUpdateInterval is the minimum time between two video
-	// update (keyframe) requests passed on from the same member.
+	// update (key frame) requests the bridge writes to the same member.
 	DefaultVideoUpdateInterval = 500 * time.Millisecond
 	// DefaultTalkThreshold is the mean absolute sample value above which a
 	// 20 ms block counts as speech (Asterisk's dsp_talking_threshold).
@@ -45,9 +45,11 @@ type Config struct {
 	DissolveWhenEmpty bool
 	// MaxRate caps the mixing rate: 8000, 16000 or 48000; zero means 48000.
 	MaxRate int
-	// VideoUpdateInterval throttles video update requests passed on from a
-	// member; zero means DefaultVideoUpdateInterval, negative disables the
-	// throttle.
+	// VideoUpdateInterval throttles the video update (key frame) requests
+	// the bridge writes to a member, relayed from another member or its
+	// own when a video path starts: at most one per interval, the bridge's
+	// own deferred rather than dropped. Zero means
+	// DefaultVideoUpdateInterval, negative disables the throttle.
 	VideoUpdateInterval time.Duration
 	// TalkThreshold is the speech energy threshold (mean absolute sample
 	// value of a 20 ms block); zero means DefaultTalkThreshold.

@@ -86,6 +86,22 @@
 // chains of bridges joined by Local channels. A change arriving while
 // another is pending is merged by the channel core, never lost.
 //
+// # Key frames
+//
+// Video a sender sends before its path through the bridge exists is
+// dropped, and the receiver's decoder then waits for the next key frame,
+// which can take seconds. So whenever a video path becomes usable — the
+// second party joins with video, a renegotiation completes (for a
+// re-INVITE adding video: when the mirror completes on the other leg, the
+// offering leg having been answered at once), video resumes from hold or
+// inactive, a conference participant accepts the destination stream of
+// another's video — the bridge asks the sender for a key frame by writing
+// a [frame.VideoUpdate] to its channel (the SIP driver sends an RFC 5168
+// INFO picture_fast_update). Each member is written at most one video
+// update per Config.VideoUpdateInterval, relayed or the bridge's own; the
+// bridge's own request is deferred, never dropped, when that budget is
+// used up.
+//
 // # Lifecycle
 //
 //	New ──▶ simple ◀──────── checks fail ─────────┐
@@ -116,8 +132,10 @@
 //     when the channel hangs up, or when the bridge wakes it (a Null frame
 //     queued with [channel.Channel.Queue]) after Remove, Close, dissolution
 //     or ctx cancellation; the caller waits for Join to return.
-//     Topology requests and read format changes for a channel are queued on
-//     its Member and carried out by this goroutine, in order.
+//     Topology requests, read format changes and key-frame requests for a
+//     channel are queued on its Member and carried out by this goroutine,
+//     in order; a read deadline wakes it for timed work (native re-checks,
+//     a deferred key-frame request).
 //   - Mixer ticker: one per mixing technology, owned by the bridge. Started
 //     when mixing becomes current ([New] for a conference), stopped by
 //     dissolution, Close, or never for a bridge that never mixes; Stop

@@ -29,10 +29,15 @@ type Member struct {
 	muted atomic.Bool
 	work  atomic.Bool // the goroutine has work: see Bridge.service
 
+	// vuNext is when the bridge may next write m a video update, in
+	// nanoseconds since b.epoch (takeVideoUpdate).
+	vuNext atomic.Int64
+
 	// Counters for tests and statistics.
 	topoChanged atomic.Int32 // TopologyChanged frames read in the bridge
 	forwarded   atomic.Uint64
 	dropped     atomic.Uint64
+	keyframes   atomic.Uint64 // key-frame requests the bridge wrote to ch
 
 	// Guarded by b.mu.
 	leave      LeaveReason
@@ -41,21 +46,26 @@ type Member struct {
 	haveRead   format.Format      // what the goroutine applied last
 	want       *topology.Topology // mixing: the topology the bridge wants ch to have
 	wantJitter bool               // the driver's jitter buffer: on for mixing, off for two parties
+	keyframe   bool               // ask ch for a key frame (keyframe.go)
+	kfRoutes   []videoRoute       // simple/native: usable video paths from ch, last computed
 
 	// Member goroutine only.
 	applied    format.Format
 	readPos    int
-	lastVU     time.Time
-	deadline   time.Time
-	jitterSet  bool // the jitter switch was applied once
-	haveJitter bool // what it was set to
+	deadline   time.Time // read deadline set on ch; zero: none
+	nativeDue  time.Time // next native re-check; zero: not native
+	kfPending  bool      // a key-frame request waits for the budget
+	kfDue      time.Time // when it may be written
+	jitterSet  bool      // the jitter switch was applied once
+	haveJitter bool      // what it was set to
 }
 
 // streamMap is a member's mapping between its streams and the bridge's
 // slots (topology.Slots.Map); immutable once published.
 type streamMap struct {
-	toBridge  []int // channel stream → slot
-	toChannel []int // slot → channel stream, -1 when unmapped
+	topo      *topology.Topology // the topology the map was built from
+	toBridge  []int              // channel stream → slot
+	toChannel []int              // slot → channel stream, -1 when unmapped
 }
 
 // channelPos returns the stream mapped to slot, or -1.
@@ -102,22 +112,6 @@ func (m *Member) forward(to *Member, f *frame.Frame) {
 		return
 	}
 	m.forwarded.Add(1)
-}
-
-// passVideoUpdate reports whether a video update read from m may be passed
-// on now (at most one per Config.VideoUpdateInterval). Member goroutine
-// only.
-func (m *Member) passVideoUpdate() bool {
-	iv := m.b.cfg.VideoUpdateInterval
-	if iv < 0 {
-		return true
-	}
-	now := time.Now()
-	if !m.lastVU.IsZero() && now.Sub(m.lastVU) < iv {
-		return false
-	}
-	m.lastVU = now
-	return true
 }
 
 // requestLocked asks m's goroutine to request t on its channel (the latest

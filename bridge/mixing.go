@@ -80,6 +80,7 @@ type participant struct {
 	audioPos atomic.Int32                 // default audio stream, -1: none
 	routes   atomic.Pointer[[][]route]    // SFU: destinations by source stream
 	sources  atomic.Pointer[[]sourceInfo] // SFU: this participant's video sources
+	kfRoutes []videoRoute                 // SFU: usable paths from its sources; guarded by b.mu
 
 	mu       sync.Mutex
 	ring     []int16
@@ -186,8 +187,8 @@ func participantRate(m *Member, maxRate int) int {
 
 // Write takes voice from m into its input ring, forwards its video to the
 // participants' destination streams, and passes video update requests to
-// the video senders (throttled). Other frames (DTMF, hold) are not
-// relayed in a conference.
+// the video senders (each within its budget, Member.takeVideoUpdate).
+// Other frames (DTMF, hold) are not relayed in a conference.
 func (mx *mixing) Write(m *Member, f *frame.Frame) {
 	p := m.part.Load()
 	if p == nil {
@@ -206,7 +207,7 @@ func (mx *mixing) Write(m *Member, f *frame.Frame) {
 	case frame.Video:
 		mx.forwardVideo(p, f)
 	case frame.Control:
-		if f.Control == frame.VideoUpdate && m.passVideoUpdate() {
+		if f.Control == frame.VideoUpdate {
 			mx.requestKeyframes(p, f)
 			return
 		}

@@ -144,11 +144,15 @@ func addDest(t *topology.Topology, src sourceInfo, label string) bool {
 // routesLocked rebuilds, for every participant's video sources, the
 // destination streams active in the other participants' current
 // topologies. Video is only forwarded to destinations the far end has
-// accepted.
+// accepted. A participant whose video gained a destination the PBX sends
+// on (a newcomer accepted the stream carrying it, or a destination came
+// back from inactive) is asked for a key frame (keyframe.go), so the
+// newcomer's decoder need not wait for the next periodic one.
 func (mx *mixing) routesLocked() {
 	for _, p := range mx.parts {
 		srcs := p.srcs()
 		var routes [][]route
+		var usable []videoRoute
 		if len(srcs) > 0 {
 			routes = make([][]route, p.m.ch.Topology().Len())
 		}
@@ -163,12 +167,16 @@ func (mx *mixing) routesLocked() {
 				for j, s := range q.m.ch.Topology().Streams() {
 					if s.Name() == src.name && !s.IsRemoved() && s.Type() == format.Video {
 						routes[src.pos] = append(routes[src.pos], route{to: q.m, pos: j})
+						if s.State().Sends() {
+							usable = append(usable, videoRoute{src: src.pos, to: q.m, dst: j})
+						}
 						break
 					}
 				}
 			}
 		}
 		p.routes.Store(&routes)
+		p.m.noteRoutesLocked(&p.kfRoutes, usable)
 	}
 }
 
@@ -199,10 +207,14 @@ func (mx *mixing) forwardVideo(p *participant, f *frame.Frame) {
 }
 
 // requestKeyframes passes a video update from p to every other participant
-// that sends video.
+// that sends video and has budget for one.
 func (mx *mixing) requestKeyframes(p *participant, f *frame.Frame) {
 	for _, q := range mx.snap.Load().parts {
 		if q == p || len(q.srcs()) == 0 {
+			continue
+		}
+		if ok, _ := q.m.takeVideoUpdate(); !ok {
+			p.m.dropped.Add(1)
 			continue
 		}
 		g := f.Clone()

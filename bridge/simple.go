@@ -22,9 +22,11 @@ func (s *simple) Stop()        {}
 // the sender's timing, DESIGN.md §10) and proposes, when the second
 // member arrives, that the side with fewer streams mirror the side with
 // more (ties: the first member defines), keeping its own audio formats
-// (ASTERISK-NOTES §4.2).
+// (ASTERISK-NOTES §4.2). Video that can flow at once (both sides already
+// have it) gets its senders asked for a key frame.
 func (s *simple) JoinLocked(m *Member) {
 	m.setJitterLocked(false)
+	s.keyframesLocked()
 	ms := s.b.members
 	if len(ms) != 2 {
 		return
@@ -36,19 +38,39 @@ func (s *simple) JoinLocked(m *Member) {
 	s.mirrorLocked(req, ex)
 }
 
-func (s *simple) LeaveLocked(*Member) {}
+// LeaveLocked forgets the video paths to the leaver, so a later party's
+// video counts as new.
+func (s *simple) LeaveLocked(*Member) { s.keyframesLocked() }
 
 // TopologyChangedLocked mirrors a change the bridge did not cause onto the
 // peer, tagged with the bridge, so the peer's TopologyChanged comes back
 // with the bridge as source and is not mirrored again: one mirror per
 // change, no storm. A change arriving while the peer's previous one is
 // pending is merged by the channel core.
+//
+// Either way, a video path the change made usable (typically when the
+// mirror completes on the peer, so the first video the offering side sent
+// was dropped) gets its sender asked for a key frame (keyframe.go).
 func (s *simple) TopologyChangedLocked(m *Member, own bool) {
+	s.keyframesLocked()
 	if own {
 		return
 	}
 	if p := s.b.peerLocked(m); p != nil {
 		s.mirrorLocked(m, p)
+	}
+}
+
+// keyframesLocked recomputes the usable video paths between the two
+// members (none unless there are exactly two) and asks the sender of any
+// new one for a key frame.
+func (s *simple) keyframesLocked() {
+	for _, m := range s.b.members {
+		var routes []videoRoute
+		if p := s.b.peerLocked(m); p != nil {
+			routes = pairRoutes(m, p)
+		}
+		m.noteRoutesLocked(&m.kfRoutes, routes)
 	}
 }
 
@@ -78,8 +100,9 @@ func (s *simple) mirrorLocked(from, to *Member) {
 // Write passes f from m to the peer: media through the slot map (voice is
 // translated by the peer's write path when formats differ, video never),
 // DTMF, hold/unhold, source updates and ringing/progress as they are, and
-// video updates at most once per Config.VideoUpdateInterval. Answer, busy
-// and congestion are not relayed.
+// video updates within the peer's budget (one per
+// Config.VideoUpdateInterval, Member.takeVideoUpdate). Answer, busy and
+// congestion are not relayed.
 func (s *simple) Write(m *Member, f *frame.Frame) {
 	peer := s.b.peer(m)
 	if peer == nil {
@@ -103,7 +126,7 @@ func (s *simple) Write(m *Member, f *frame.Frame) {
 			frame.Ringing, frame.Progress, frame.Proceeding:
 			pass(m, peer, f)
 		case frame.VideoUpdate:
-			if m.passVideoUpdate() {
+			if ok, _ := peer.takeVideoUpdate(); ok {
 				pass(m, peer, f)
 			} else {
 				m.dropped.Add(1)

@@ -103,7 +103,10 @@ func TestHoldResumeAndCancel(t *testing.T) {
 // re-INVITE from alice adding a video m-line makes the PBX re-INVITE bob
 // with a video stream too, video then flows both ways through the bridge,
 // and the exchange settles (bob sees exactly one more negotiation, alice
-// none).
+// none). Once the mirror completed, the PBX asks alice (whose first video
+// was dropped while bob's leg had no video yet) and bob for a key frame
+// with an RFC 5168 INFO picture_fast_update — and not before: alice gets
+// none while the call is audio only.
 func TestReInviteAddingVideoIsMirroredToTheOtherLeg(t *testing.T) {
 	s := startPBX(t, demoPlan)
 	alice := registered(t, s, "1001", "secret1001")
@@ -129,6 +132,9 @@ func TestReInviteAddingVideoIsMirroredToTheOtherLeg(t *testing.T) {
 		t.FailNow()
 	}
 	before := in.Negotiations()
+	if n := len(a.Infos()); n != 0 {
+		t.Fatalf("alice got %d INFOs in an audio-only call", n)
+	}
 	if err := a.ReInvite(ctx, testphone.Audio("PCMU", "PCMA"), testphone.Video("H264")); err != nil {
 		t.Fatalf("alice re-INVITE adding video: %v", err)
 	}
@@ -160,6 +166,14 @@ func TestReInviteAddingVideoIsMirroredToTheOtherLeg(t *testing.T) {
 	}
 	if n := in.Negotiations(); n != before+1 {
 		t.Fatalf("bob saw %d negotiations after the change, want exactly 1 (no storm)", n-before)
+	}
+	// Video reached both ways, so the mirror completed: each sender was
+	// asked for a key frame.
+	if _, err := a.WaitInfo(ctx, testphone.Info.PictureFastUpdate); err != nil {
+		t.Fatalf("alice was not asked for a key frame after the mirror completed: %v", err)
+	}
+	if _, err := in.WaitInfo(ctx, testphone.Info.PictureFastUpdate); err != nil {
+		t.Fatalf("bob was not asked for a key frame after the mirror completed: %v", err)
 	}
 	a.Hangup(ctx)
 }

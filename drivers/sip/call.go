@@ -50,6 +50,7 @@ const (
 	evDigit     // a DTMF frame written by the core
 	evDigitDone // a DTMF event finished sending
 	evJitter    // SetJitterBuffer
+	evFIR       // a deferred picture_fast_update INFO is due
 )
 
 // event is one mailbox entry. Requests from sipgo handlers and calls from
@@ -91,6 +92,7 @@ type state struct {
 	held      bool               // the PBX put the far end on hold (Indicate Hold)
 	jitter    bool               // SetJitterBuffer(true)
 	lastFIR   time.Time          // last picture_fast_update INFO sent
+	firTimer  *time.Timer        // a deferred picture_fast_update INFO, nil if none
 	digit     context.CancelFunc // the DTMF event being sent, nil if none
 	reinv     *reinvite
 	queued    *topology.Topology // a RequestTopology waiting for reinv
@@ -627,6 +629,9 @@ func (c *call) handle(ev *event) {
 	case evJitter:
 		c.setJitter(ev.begin)
 		reply(ev, nil)
+	case evFIR:
+		c.st.firTimer = nil
+		c.videoUpdate()
 	default:
 		reply(ev, errors.New("sip: unknown event"))
 	}
@@ -689,11 +694,17 @@ func (c *call) onBye(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	c.remoteEnd(cause)
 }
 
-// onInfo handles INFO: application/dtmf-relay digits become DTMF frames.
+// onInfo handles INFO: application/dtmf-relay digits become DTMF frames,
+// and an RFC 5168 picture_fast_update (the far end's decoder wants a key
+// frame) a VideoUpdate control frame, which a bridge passes to the video
+// sender.
 func (c *call) onInfo(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	ct := ""
 	if h := req.ContentType(); h != nil {
 		ct = strings.ToLower(h.Value())
+	}
+	if strings.HasPrefix(ct, "application/media_control+xml") && strings.Contains(string(req.Body()), "picture_fast_update") {
+		c.queueCtl(frame.NewControl(frame.VideoUpdate))
 	}
 	if strings.HasPrefix(ct, "application/dtmf-relay") || strings.HasPrefix(ct, "application/dtmf") {
 		if digit, dur, ok := parseDTMFRelay(string(req.Body())); ok {
@@ -829,6 +840,10 @@ func (c *call) stopTimers() {
 	if c.st.rtpTimer != nil {
 		c.st.rtpTimer.Stop()
 		c.st.rtpTimer = nil
+	}
+	if c.st.firTimer != nil {
+		c.st.firTimer.Stop()
+		c.st.firTimer = nil
 	}
 	c.st.retryGen++
 }

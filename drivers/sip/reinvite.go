@@ -403,10 +403,20 @@ const pictureFastUpdate = `<?xml version="1.0" encoding="utf-8" ?>
 <media_control><vc_primitive><to_encoder><picture_fast_update/></to_encoder></vc_primitive></media_control>`
 
 // videoUpdate sends a SIP INFO with picture_fast_update (RFC 5168), at
-// most one per second, on an established call with video.
+// most one per second, on an established call with video. A request
+// inside that second is deferred, not dropped: one INFO goes out when the
+// second is up for every request made meanwhile. (A bridge asks for a key
+// frame when a new video path starts; losing that request would leave the
+// receiver's decoder waiting for the next periodic key frame.)
 func (c *call) videoUpdate() {
+	if !c.st.answered || c.st.ended || c.media.Load().stream(-1, format.Video) == nil {
+		return
+	}
 	now := time.Now()
-	if !c.st.answered || c.st.ended || now.Sub(c.st.lastFIR) < time.Second || c.media.Load().stream(-1, format.Video) == nil {
+	if wait := time.Second - now.Sub(c.st.lastFIR); wait > 0 {
+		if c.st.firTimer == nil {
+			c.st.firTimer = time.AfterFunc(wait, func() { c.post(event{kind: evFIR}) })
+		}
 		return
 	}
 	c.st.lastFIR = now

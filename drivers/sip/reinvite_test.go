@@ -297,3 +297,76 @@ func TestLateAckAfterReinvite(t *testing.T) {
 	waitHangup(t, ch)
 	e.waitNoChannels(t)
 }
+
+// TestVideoUpdateInfo: a VideoUpdate written to a call with video becomes
+// an RFC 5168 INFO picture_fast_update at once; more inside the next
+// second are coalesced into one INFO sent when the second is up, not
+// dropped. The phone's own picture_fast_update INFO reaches the core as a
+// VideoUpdate frame.
+func TestVideoUpdateInfo(t *testing.T) {
+	e := newEnv(t, videoEndpoints)
+	burst := make(chan struct{})
+	got := make(chan struct{}, 1)
+	e.handle(func(ctx context.Context, ch *channel.Channel) {
+		if err := ch.Answer(ctx); err != nil {
+			return
+		}
+		select {
+		case <-burst:
+		case <-ctx.Done():
+			return
+		}
+		for range 3 {
+			if err := ch.Indicate(frame.VideoUpdate); err != nil {
+				t.Errorf("video update: %v", err)
+			}
+		}
+		for {
+			f, err := ch.ReadStream()
+			if err != nil {
+				return
+			}
+			if f.Kind == frame.Control && f.Control == frame.VideoUpdate {
+				select {
+				case got <- struct{}{}:
+				default:
+				}
+			}
+			f.Release()
+		}
+	})
+	ctx := ctxT(t)
+	p := e.phone(t, "carol", "")
+	call, err := p.Dial(ctx, "600", testphone.DialOptions{Streams: []testphone.StreamSpec{
+		testphone.Audio("PCMU"), testphone.Video("H264"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms := call.Streams(); len(ms) != 2 || !ms[1].Enabled() {
+		t.Fatalf("no video negotiated: %s", call.RemoteSDP())
+	}
+	close(burst)
+	if _, err := call.WaitInfo(ctx, testphone.Info.PictureFastUpdate); err != nil {
+		t.Fatalf("no picture_fast_update INFO: %v", err)
+	}
+	first := time.Now()
+	if _, err := call.WaitInfos(ctx, 2, testphone.Info.PictureFastUpdate); err != nil {
+		t.Fatalf("the requests inside the first second were dropped: %v", err)
+	}
+	if d := time.Since(first); d < 900*time.Millisecond {
+		t.Errorf("second INFO %v after the first, want about a second", d)
+	}
+	const fir = `<?xml version="1.0" encoding="utf-8" ?>
+<media_control><vc_primitive><to_encoder><picture_fast_update/></to_encoder></vc_primitive></media_control>`
+	if err := call.SendInfo(ctx, "application/media_control+xml", fir); err != nil {
+		t.Fatalf("phone's INFO: %v", err)
+	}
+	select {
+	case <-got:
+	case <-ctx.Done():
+		t.Fatal("the phone's picture_fast_update did not reach the core as a VideoUpdate")
+	}
+	call.Hangup(ctx)
+	e.waitNoChannels(t)
+}

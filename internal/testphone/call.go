@@ -33,6 +33,20 @@ type Response struct {
 	SDP    string // body, if any
 }
 
+// Info is an INFO request received within a call (RFC 6086), for
+// example an RFC 5168 picture_fast_update.
+type Info struct {
+	ContentType string
+	Body        string
+}
+
+// PictureFastUpdate reports whether the INFO asks for a video key frame
+// (RFC 5168 media control).
+func (i Info) PictureFastUpdate() bool {
+	return strings.HasPrefix(strings.ToLower(i.ContentType), "application/media_control+xml") &&
+		strings.Contains(i.Body, "picture_fast_update")
+}
+
 // uasCmd asks an inbound call's INVITE handler goroutine to respond.
 type uasCmd struct {
 	code   int
@@ -110,6 +124,7 @@ type Call struct {
 	offering       bool                   // our re-INVITE is outstanding (glare → 491)
 	acks           map[uint32]chan []byte // ACK body by CSeq, for 2xx this phone sent
 	lastAck        *sip.Request           // ACK to our latest 2xx-answered INVITE
+	infos          []Info                 // INFO requests received, in order
 	notify         chan struct{}          // closed and replaced on every change
 }
 
@@ -998,6 +1013,94 @@ func (c *Call) checkCSeqLocked(req *sip.Request) bool {
 	}
 	c.remoteCSeq, c.haveRemoteCSeq = n, true
 	return true
+}
+
+// handleInfo records an INFO and answers it 200. Unlike BYE and
+// re-INVITE, an INFO with a CSeq lower than the last is accepted: a UA
+// sends INFOs on transactions of their own that may overtake each other
+// (sipgo absorbs retransmissions before they get here).
+func (c *Call) handleInfo(req *sip.Request, tx sip.ServerTransaction) {
+	ct := ""
+	if h := req.ContentType(); h != nil {
+		ct = h.Value()
+	}
+	c.mu.Lock()
+	if n := req.CSeq().SeqNo; !c.haveRemoteCSeq || n > c.remoteCSeq {
+		c.remoteCSeq, c.haveRemoteCSeq = n, true
+	}
+	c.infos = append(c.infos, Info{ContentType: ct, Body: string(req.Body())})
+	c.notifyLocked()
+	c.mu.Unlock()
+	c.p.respond(tx, req, 200)
+}
+
+// Infos returns the INFO requests received within the call so far, in
+// order.
+func (c *Call) Infos() []Info {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.infos)
+}
+
+// WaitInfo waits until an INFO satisfying ok has been received (INFOs
+// already received count) and returns it. ok must not call methods of
+// the call.
+func (c *Call) WaitInfo(ctx context.Context, ok func(Info) bool) (Info, error) {
+	got, err := c.WaitInfos(ctx, 1, ok)
+	if err != nil {
+		return Info{}, err
+	}
+	return got[0], nil
+}
+
+// WaitInfos waits until at least n INFOs satisfying ok have been received
+// (INFOs already received count) and returns all of those received so
+// far. ok must not call methods of the call.
+func (c *Call) WaitInfos(ctx context.Context, n int, ok func(Info) bool) ([]Info, error) {
+	var got []Info
+	err := c.waitCall(ctx, func() bool {
+		got = got[:0]
+		for _, i := range c.infos {
+			if ok(i) {
+				got = append(got, i)
+			}
+		}
+		return len(got) >= n
+	})
+	if err != nil {
+		return nil, fmt.Errorf("testphone: waiting for %d INFOs: %w", n, err)
+	}
+	return got, nil
+}
+
+// SendInfo sends an INFO with body of contentType within the call and
+// waits for the response; a non-2xx is a [*StatusError].
+func (c *Call) SendInfo(ctx context.Context, contentType, body string) error {
+	c.reqMu.Lock()
+	defer c.reqMu.Unlock()
+	c.mu.Lock()
+	switch c.state {
+	case stateAnswered, stateConfirmed:
+	case stateEnded:
+		c.mu.Unlock()
+		return ErrCallEnded
+	default:
+		c.mu.Unlock()
+		return fmt.Errorf("testphone: info: %w", ErrState)
+	}
+	c.localCSeq++
+	req := c.dialogRequestLocked(sip.INFO, c.localCSeq)
+	c.mu.Unlock()
+	req.AppendHeader(sip.NewHeader("Content-Type", contentType))
+	req.SetBody([]byte(body))
+	res, err := c.p.do(ctx, req)
+	if err != nil {
+		return fmt.Errorf("testphone: info: %w", err)
+	}
+	if !res.IsSuccess() {
+		return fmt.Errorf("testphone: info: %w", &StatusError{Code: res.StatusCode, Reason: res.Reason})
+	}
+	return nil
 }
 
 // handleBye answers a BYE and ends the call.

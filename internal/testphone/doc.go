@@ -21,6 +21,7 @@
 //	call.Streams()[0].SendDigits(ctx, "123#", 100*time.Millisecond, 50*time.Millisecond) // RFC 4733
 //	in.Streams()[0].WaitDigits(ctx, "123#")
 //	call.Hold(ctx) // re-INVITE sendonly; Resume, or ReInvite with any StreamSpecs
+//	in.WaitInfo(ctx, testphone.Info.PictureFastUpdate) // INFOs received are recorded; SendInfo sends one
 //	call.Hangup(ctx) // BYE, or CANCEL while ringing
 //	<-in.Done()      // in.Err() == ErrRemoteHangup
 //

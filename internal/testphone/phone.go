@@ -445,11 +445,12 @@ func (p *Phone) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (p *Phone) onInfo(req *sip.Request, tx sip.ServerTransaction) {
-	if p.lookup(req) == nil {
+	c := p.lookup(req)
+	if c == nil {
 		p.respond(tx, req, 481)
 		return
 	}
-	p.respond(tx, req, 200)
+	c.handleInfo(req, tx)
 }
 
 // onUnhandledResponse re-sends the ACK for a retransmitted 2xx whose

@@ -85,6 +85,42 @@ func TestByeFromCallee(t *testing.T) {
 	}
 }
 
+// TestInfo: an INFO sent within a call is answered 200 and recorded by
+// the receiving phone (the PBX asks for video key frames with RFC 5168
+// INFOs).
+func TestInfo(t *testing.T) {
+	ctx := testContext(t, 10*time.Second)
+	a := newPhone(t, Config{User: "alice"})
+	b := newPhone(t, Config{User: "bob"})
+	ac, bc := connect(t, ctx, a, b, DialOptions{})
+	const body = `<?xml version="1.0" encoding="utf-8" ?>
+<media_control><vc_primitive><to_encoder><picture_fast_update/></to_encoder></vc_primitive></media_control>`
+	if err := ac.SendInfo(ctx, "application/media_control+xml", body); err != nil {
+		t.Fatalf("SendInfo: %v", err)
+	}
+	got, err := bc.WaitInfo(ctx, Info.PictureFastUpdate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Body != body {
+		t.Errorf("INFO body %q, want %q", got.Body, body)
+	}
+	if err := bc.SendInfo(ctx, "application/dtmf-relay", "Signal=5\r\nDuration=160\r\n"); err != nil {
+		t.Fatalf("SendInfo back: %v", err)
+	}
+	infos, err := ac.WaitInfo(ctx, func(i Info) bool { return i.ContentType == "application/dtmf-relay" })
+	if err != nil || infos.PictureFastUpdate() {
+		t.Errorf("alice got %+v, %v; want the dtmf-relay INFO", infos, err)
+	}
+	if n := len(bc.Infos()); n != 1 {
+		t.Errorf("bob recorded %d INFOs, want 1", n)
+	}
+	ac.Hangup(ctx)
+	if err := ac.SendInfo(ctx, "text/plain", "x"); !errors.Is(err, ErrCallEnded) {
+		t.Errorf("SendInfo after hangup: %v, want ErrCallEnded", err)
+	}
+}
+
 func TestPCMAAndDTMF(t *testing.T) {
 	ctx := testContext(t, 10*time.Second)
 	a := newPhone(t, Config{User: "alice"})
