@@ -192,9 +192,10 @@
 // order, paced, with lost G.711 frames concealed.
 //
 // VideoUpdate indications become a SIP INFO with an RFC 5168
-// picture_fast_update (at most one a second; requests inside that second
-// are coalesced into one INFO sent when it is up, not dropped), and such
-// an INFO from the far end becomes a VideoUpdate frame; an INFO with
+// picture_fast_update plus an RTCP PLI (RFC 4585) on each video stream
+// (at most one a second; requests inside that second are coalesced into
+// one sent when it is up, not dropped), and such an INFO, PLI or FIR
+// from the far end becomes a VideoUpdate frame; an INFO with
 // application/dtmf-relay becomes DTMF frames.
 //
 // # Goroutines and locks

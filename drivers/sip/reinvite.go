@@ -420,6 +420,14 @@ func (c *call) videoUpdate() {
 		return
 	}
 	c.st.lastFIR = now
+	// RTCP PLI (RFC 4585 §6.3.1) on each video stream reaches phones
+	// that ignore INFO; the INFO (RFC 5168) reaches those without
+	// RTCP feedback.
+	for _, st := range c.media.Load().streams {
+		if st != nil && st.params.Load().typ == format.Video {
+			st.sendPLI()
+		}
+	}
 	req := sipmsg.NewRequest(sipmsg.INFO, c.remoteTarget())
 	ct := sipmsg.ContentTypeHeader("application/media_control+xml")
 	req.AppendHeader(&ct)

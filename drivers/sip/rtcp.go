@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
+
+	"github.com/pbx-dev/pbx/core/format"
+	"github.com/pbx-dev/pbx/core/frame"
 )
 
 // RTCP (RFC 3550 §6): every stream sends a compound SR (while it sends
@@ -230,6 +233,37 @@ func (s *rtpStream) sendReport(now time.Time) {
 	}
 }
 
+// sendPLI asks the far end's video encoder for a key frame with an RTCP
+// Picture Loss Indication about the source we receive (RFC 4585 §6.3.1);
+// nothing before any packet arrived.
+func (s *rtpStream) sendPLI() {
+	if s.stopped.Load() {
+		return
+	}
+	p := s.params.Load()
+	dst := s.rtcpDest(p)
+	s.rx.mu.Lock()
+	media, have := s.rx.ssrc, s.rx.have
+	s.rx.mu.Unlock()
+	if !dst.IsValid() || !have {
+		return
+	}
+	s.sendMu.Lock()
+	sender := s.hdr.SSRC
+	s.sendMu.Unlock()
+	b, err := (&rtcp.PictureLossIndication{SenderSSRC: sender, MediaSSRC: media}).Marshal()
+	if err != nil {
+		return
+	}
+	conn := s.conn.rtcp
+	if p.mux {
+		conn = s.conn.rtp
+	}
+	if _, err := conn.WriteTo(b, dst); err == nil {
+		s.stats.rtcpSent.Add(1)
+	}
+}
+
 // receiveRTCP processes a compound RTCP packet from the far end: sender
 // reports (for our next LSR/DLSR) and the reception reports about our
 // stream (loss, jitter, round-trip time). It reports whether b was RTCP.
@@ -244,6 +278,12 @@ func (s *rtpStream) receiveRTCP(b []byte) bool {
 	s.sendMu.Lock()
 	ours := s.hdr.SSRC
 	s.sendMu.Unlock()
+	keyFrame := false
+	defer func() {
+		if keyFrame && s.params.Load().typ == format.Video {
+			s.c.queueCtl(frame.NewControl(frame.VideoUpdate))
+		}
+	}()
 	r := &s.rx
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -255,6 +295,10 @@ func (s *rtpStream) receiveRTCP(b []byte) bool {
 			reports = p.Reports
 		case *rtcp.ReceiverReport:
 			reports = p.Reports
+		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+			// The far end's decoder wants a key frame of our video:
+			// the bridge passes it to the leg we forward from.
+			keyFrame = true
 		}
 		for _, rep := range reports {
 			if rep.SSRC != ours {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/pion/rtcp"
 
+	"github.com/pbx-dev/pbx/core/format"
+	"github.com/pbx-dev/pbx/core/frame"
 	"github.com/pbx-dev/pbx/drivers/sip/sdp"
 )
 
@@ -108,5 +110,60 @@ func TestRTCPReports(t *testing.T) {
 	}
 	if _, ok := pkts[1].(*rtcp.SourceDescription); !ok {
 		t.Fatalf("second packet %T, want SDES", pkts[1])
+	}
+}
+
+// TestRTCPPictureLoss: a PLI or FIR from the far end becomes a
+// VideoUpdate for the core on a video stream; a VideoUpdate from the core
+// goes out as a PLI about the source received.
+func TestRTCPPictureLoss(t *testing.T) {
+	peerRTCP, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peerRTCP.Close()
+	r := newMediaRig(t, func(m *sdp.Media) {
+		m.Type = format.Video
+		m.Send = []sdp.Codec{{PT: 96, Format: format.H264}}
+		m.Recv = m.Send
+		m.RemoteRTCP = peerRTCP.LocalAddr().(*net.UDPAddr).AddrPort()
+	})
+	for _, p := range []rtcp.Packet{
+		&rtcp.PictureLossIndication{SenderSSRC: 0x1234, MediaSSRC: r.s.hdr.SSRC},
+		&rtcp.FullIntraRequest{SenderSSRC: 0x1234, MediaSSRC: r.s.hdr.SSRC, FIR: []rtcp.FIREntry{{SSRC: r.s.hdr.SSRC}}},
+	} {
+		b, err := p.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.s.receiveRTCP(b)
+		select {
+		case f := <-r.c.ctl:
+			if f.Kind != frame.Control || f.Control != frame.VideoUpdate {
+				t.Fatalf("%T gave %v", p, f)
+			}
+			f.Release()
+		default:
+			t.Fatalf("%T gave no VideoUpdate", p)
+		}
+	}
+
+	r.s.sendPLI() // nothing received yet: no source to name
+	r.s.receive(packet(t, 96, 1, 90000, true, []byte{1, 2, 3}), r.peerAddr())
+	(<-r.c.rx).Release()
+	r.s.sendPLI()
+	peerRTCP.SetReadDeadline(time.Now().Add(testTimeout))
+	buf := make([]byte, 1500)
+	n, err := peerRTCP.Read(buf)
+	if err != nil {
+		t.Fatalf("no PLI: %v", err)
+	}
+	pkts, err := rtcp.Unmarshal(buf[:n])
+	if err != nil || len(pkts) != 1 {
+		t.Fatalf("PLI %v: %v", pkts, err)
+	}
+	pli, ok := pkts[0].(*rtcp.PictureLossIndication)
+	if !ok || pli.MediaSSRC != 0x1234 || pli.SenderSSRC != r.s.hdr.SSRC {
+		t.Fatalf("got %+v", pkts[0])
 	}
 }
