@@ -133,6 +133,11 @@ type call struct {
 	done      chan struct{} // closed when run returns
 	closeOnce sync.Once
 	cancOnce  sync.Once
+
+	// The on-demand mailbox (see kick).
+	running    atomic.Bool
+	cancelSeen atomic.Bool // the mailbox handled cancelled
+	closedSeen atomic.Bool // the mailbox handled closed
 	endOnce   sync.Once
 	cause     atomic.Int32 // the core's hangup cause
 
@@ -209,19 +214,17 @@ func (c *call) newSDP(ports map[int]int) (*sdp.Session, error) {
 	})
 }
 
-// start launches the mailbox goroutine; false when the driver is closed.
+// start registers the call with the driver; false when the driver is
+// closed. The mailbox runs when work arrives.
 func (c *call) start() bool {
-	if !c.d.addCall(c) {
-		return false
-	}
-	go c.run()
-	return true
+	return c.d.addCall(c)
 }
 
 // post delivers ev to the mailbox; false once the call has finished.
 func (c *call) post(ev event) bool {
 	select {
 	case c.events <- ev:
+		c.kick()
 		return true
 	case <-c.done:
 		return false
@@ -287,8 +290,17 @@ func (c *call) Hangup(cause channel.Cause) error {
 		}
 		c.cause.Store(int32(cause))
 		close(c.closed)
+		c.kick()
 	})
 	return nil
+}
+
+// cancel records a CANCEL of the inbound INVITE for the mailbox.
+func (c *call) cancel() {
+	c.cancOnce.Do(func() {
+		close(c.cancelled)
+		c.kick()
+	})
 }
 
 // isClosed reports whether Hangup was called.
@@ -462,37 +474,84 @@ func (c *call) remoteEnd(cause channel.Cause) {
 	})
 }
 
-// run is the mailbox goroutine.
+// The mailbox runs on demand: a goroutine is started when work arrives
+// (an event, the core's hang-up, a CANCEL) and ends when none is left,
+// so an established call that is just carrying media costs no
+// goroutine. running admits one mailbox goroutine at a time; the atomic
+// hand-over orders the state it owns (c.st) from one to the next.
+
+// kick starts the mailbox goroutine unless it runs.
+func (c *call) kick() {
+	if c.running.CompareAndSwap(false, true) {
+		go c.run()
+	}
+}
+
+// run is the mailbox goroutine: it handles what is waiting, then ends,
+// or finishes the call once it may.
 func (c *call) run() {
-	defer c.finish()
-	closed, cancelled := c.closed, c.cancelled
 	for {
-		// Hang-ups and cancels first: an Answer racing a CANCEL loses.
+		for c.step() {
+			if c.finished() {
+				c.finish() // running stays set: no mailbox after the end
+				return
+			}
+		}
+		c.running.Store(false)
+		if !c.hasWork() || !c.running.CompareAndSwap(false, true) {
+			return
+		}
+	}
+}
+
+// step handles one waiting thing, hang-ups and cancels first (an Answer
+// racing a CANCEL loses); false when nothing waits.
+func (c *call) step() bool {
+	if !c.cancelSeen.Load() {
 		select {
-		case <-cancelled:
-			cancelled = nil
+		case <-c.cancelled:
+			c.cancelSeen.Store(true)
 			c.onCancel()
-		case <-closed:
-			closed = nil
-			c.onHangup()
+			return true
 		default:
 		}
-		if c.finished() {
-			return
-		}
+	}
+	if !c.closedSeen.Load() {
 		select {
-		case <-cancelled:
-			cancelled = nil
-			c.onCancel()
-		case <-closed:
-			closed = nil
+		case <-c.closed:
+			c.closedSeen.Store(true)
 			c.onHangup()
-		case ev := <-c.events:
-			c.handle(&ev)
+			return true
+		default:
 		}
-		if c.finished() {
-			return
+	}
+	select {
+	case ev := <-c.events:
+		c.handle(&ev)
+		return true
+	default:
+		return false
+	}
+}
+
+// hasWork reports whether something waits for the mailbox. It reads no
+// mailbox state, so a goroutine that just gave up running may call it.
+func (c *call) hasWork() bool {
+	if len(c.events) > 0 {
+		return true
+	}
+	select {
+	case <-c.cancelled:
+		if !c.cancelSeen.Load() {
+			return true
 		}
+	default:
+	}
+	select {
+	case <-c.closed:
+		return !c.closedSeen.Load()
+	default:
+		return false
 	}
 }
 

@@ -82,16 +82,18 @@
 // # The mailbox
 //
 // sipgo handles every message on its own goroutine and keeps no order
-// (LIBRARIES.md §0.4). Each call therefore has one mailbox goroutine (run)
-// that processes every signalling event of the call one at a time, in
-// order: BYE, re-INVITE, UPDATE, INFO, CANCEL, Answer/Indicate/Hangup/
+// (LIBRARIES.md §0.4). Each call therefore has a mailbox (run) that
+// processes every signalling event of the call one at a time, in order: BYE, re-INVITE, UPDATE, INFO, CANCEL, Answer/Indicate/Hangup/
 // RequestTopology from the core, branch responses, helper completions and
 // the RTP timeout. sipgo handlers only enqueue and wait for their reply,
 // so a retransmission, a 180 after the 200 or an ACK racing a re-INVITE
 // meets a consistent state. The mailbox never waits on the network:
 // transactions that wait for a response (BYE, re-INVITE, outbound INVITE
 // branches, 2xx retransmission until the ACK) run on helper goroutines
-// that post their outcome back; the mailbox goroutine ends once the core
+// that post their outcome back. The mailbox's goroutine is started on
+// demand when an event arrives and ends when none is left (an atomic flag
+// admits one at a time and orders the call state between them), so a
+// call that only carries media has none; the call finishes once the core
 // hung up, the dialog is over and no helper is outstanding. ACKs are the
 // exception: an ACK's sipgo goroutine confirms the dialog and stops the 2xx
 // retransmission directly, since the mailbox may itself be waiting to hear
@@ -203,8 +205,8 @@
 // Per driver: one sipgo read loop per listener (plus sipgo's per-message
 // goroutines) and the media workers (one per CPU) serving every call's
 // RTP and RTCP sockets and media timers. Per call: the INVITE goroutine
-// (inbound only, running the dialplan), the mailbox goroutine, and
-// short-lived helpers; all are waited for by [Driver.Close]. A stream's
+// (inbound only, running the dialplan), the on-demand mailbox goroutine,
+// and short-lived helpers; all are waited for by [Driver.Close]. A stream's
 // handlers and timers run on its worker one at a time and must not block
 // (they only queue frames); its stop() waits for them, so it runs on the
 // mailbox, never on a worker. Driver.mu

@@ -137,8 +137,8 @@ func (d *Driver) handleInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) 
 		c.applyMedia(ans.Media)
 		c.setTopology(ans.Topology)
 	}
-	if !tx.OnCancel(func(*sipmsg.Request) { c.cancOnce.Do(func() { close(c.cancelled) }) }) {
-		c.cancOnce.Do(func() { close(c.cancelled) })
+	if !tx.OnCancel(func(*sipmsg.Request) { c.cancel() }) {
+		c.cancel()
 	}
 	if !c.start() {
 		for _, s := range c.sockets {

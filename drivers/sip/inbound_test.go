@@ -429,6 +429,7 @@ func TestAckBeforeRespondReturns(t *testing.T) {
 		t.Run(strconv.Itoa(int(cseq)), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				c := newCall(&Driver{log: slog.New(slog.DiscardHandler)}, true, "ack")
+				c.running.Store(true) // no mailbox goroutine: the test reads the events
 				req := sipmsg.NewRequest(sipmsg.INVITE, sipmsg.Uri{Scheme: "sip", Host: "127.0.0.1"})
 				req.AppendHeader(&sipmsg.CSeqHeader{SeqNo: cseq, MethodName: sipmsg.INVITE})
 				res := sipmsg.NewResponseFromRequest(req, 200, "OK", nil)
