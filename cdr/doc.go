@@ -60,14 +60,13 @@
 // the SIP driver): packets received and sent, packets lost and
 // interarrival jitter measured on what we received, and — when the far
 // end sends RTCP receiver reports — its view of our stream (lost, jitter)
-// and the round-trip time. A leg without counters has NULL columns (nil
-// [Record.RTP]): drivers that keep none (Local, the console), and today a
-// SIP leg whose far end hung up (BYE), because the SIP driver drops the
-// call's media, counters included, before the channel hangs up; the leg
-// the PBX hung up keeps them. Not recorded yet: MOS or R-factor
-// estimates, per-interval (as opposed to whole-call) quality, and
-// counters of streams removed during the call (a stream's counters are
-// taken from the topology in force at hang-up).
+// and the round-trip time. The SIP driver keeps a call's final counters
+// when its media stops, so a leg whose far end hung up (BYE) has them as
+// well as one the PBX hung up. A leg without counters has NULL columns
+// (nil [Record.RTP]): drivers that keep none (Local, the console). Not
+// recorded yet: MOS or R-factor estimates, per-interval (as opposed to
+// whole-call) quality, and counters of streams removed during the call
+// (a stream's counters are taken from the topology in force at hang-up).
 //
 // # Schema
 //

@@ -80,12 +80,15 @@ func TestCDRRecordsCalls(t *testing.T) {
 	if !strings.HasPrefix(rec.Codecs, "0:audio:") || !strings.HasPrefix(rec.PeerCodecs, "0:audio:") {
 		t.Errorf("codecs %q / %q", rec.Codecs, rec.PeerCodecs)
 	}
-	// The PBX hung bob's leg up: its counters are there, with alice's
-	// tone sent to bob. Alice's leg ended by her BYE, and the SIP driver
-	// drops a call's media (and its counters) on BYE before the channel
-	// hangs up, so her leg has none yet.
+	// Both legs keep their counters: bob's, which the PBX hung up, with
+	// alice's tone sent to bob, and alice's, ended by her BYE (the SIP
+	// driver keeps a call's final counters when its media stops), with
+	// her tone received.
 	if rec.PeerRTP == nil || rec.PeerRTP.PacketsSent == 0 {
 		t.Errorf("peer RTP summary %+v, want the packets sent to bob counted", rec.PeerRTP)
+	}
+	if rec.RTP == nil || rec.RTP.PacketsReceived == 0 {
+		t.Errorf("caller RTP summary %+v, want the packets received from alice counted", rec.RTP)
 	}
 	t.Logf("RTP: caller leg %+v, peer leg %+v", rec.RTP, rec.PeerRTP)
 
