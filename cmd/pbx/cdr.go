@@ -43,7 +43,7 @@ func startCDR(ctx context.Context, p *pbx) error {
 		return err
 	}
 	p.reg.Observe(w.Observe)
-	p.records = store
+	p.records, p.recorder = store, w
 	p.stops = append(p.stops, func(ctx context.Context) error {
 		if _, ok := ctx.Deadline(); !ok {
 			var cancel context.CancelFunc
