@@ -133,6 +133,7 @@ func start(ctx context.Context, cfg *config.Config) (*pbx, error) {
 			Reload:      p.reload,
 			Originate:   p.originate,
 			Translation: tr.Table,
+			Stats:       controlStats,
 			Routes:      p.extraRoutes(),
 		}, log)
 		if err != nil {
