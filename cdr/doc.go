@@ -10,8 +10,8 @@
 // and when 1002 answers sets DIALSTATUS=ANSWER and
 // DIALEDPEERNAME=SIP/1002-00000002 on the inbound channel and bridges the
 // two. Either side hangs up; both channels end. The [Writer] observes the
-// channel registry: when an inbound channel ([channel.Channel.Inbound])
-// hangs up it copies what the record needs (caller ID, dialplan target,
+// channel registry: when an inbound channel ([channel.Channel.Inbound],
+// or an originated one, see below) hangs up it copies what the record needs (caller ID, dialplan target,
 // times, cause, variables, topology, RTP counters) and, once the peer its
 // DIALEDPEERNAME names has hung up too, builds the record:
 //
@@ -23,9 +23,24 @@
 // Calls the PBX answers itself (600, the echo test) have no peer: the
 // record is built as soon as the inbound channel hangs up. Outbound
 // channels that no inbound channel's Dial answered (losing legs of a
-// parallel Dial, `pbx originate`) get no record of their own. The
-// disposition follows Asterisk: see [DispositionOfDialStatus] and
-// [DispositionOfCause] and the order in which they apply in [Record].
+// parallel Dial) get no record of their own. The disposition follows
+// Asterisk: see [DispositionOfDialStatus] and [DispositionOfCause] and
+// the order in which they apply in [Record].
+//
+// # Originated calls
+//
+// `pbx originate SIP/1001 600` creates an outbound channel that no
+// inbound channel dialled, and nothing in the registry's events tells it
+// from a Dial leg. Whoever originates says so with [Writer.Originated]
+// between [channel.Registry.Request] and [channel.Channel.Call]: the
+// channel then takes the inbound channel's place in the record (first
+// leg, with the originate's context and extension as Context and
+// Callee and the channel's caller ID, often empty, as the caller). When
+// the dialplan it runs dials another phone, that leg is its peer as
+// usual; a call that fails or is not answered is recorded too (FAILED,
+// BUSY, NO ANSWER from its cause). Originating a Local channel records
+// the half that runs the dialplan as an inbound call as well, as Asterisk
+// does.
 //
 // # Never losing a record
 //
@@ -60,14 +75,13 @@
 // the SIP driver): packets received and sent, packets lost and
 // interarrival jitter measured on what we received, and — when the far
 // end sends RTCP receiver reports — its view of our stream (lost, jitter)
-// and the round-trip time. A leg without counters has NULL columns (nil
-// [Record.RTP]): drivers that keep none (Local, the console), and today a
-// SIP leg whose far end hung up (BYE), because the SIP driver drops the
-// call's media, counters included, before the channel hangs up; the leg
-// the PBX hung up keeps them. Not recorded yet: MOS or R-factor
-// estimates, per-interval (as opposed to whole-call) quality, and
-// counters of streams removed during the call (a stream's counters are
-// taken from the topology in force at hang-up).
+// and the round-trip time. The SIP driver keeps a call's final counters
+// when its media stops, so a leg whose far end hung up (BYE) has them as
+// well as one the PBX hung up. A leg without counters has NULL columns
+// (nil [Record.RTP]): drivers that keep none (Local, the console). Not
+// recorded yet: MOS or R-factor estimates, per-interval (as opposed to
+// whole-call) quality, and counters of streams removed during the call
+// (a stream's counters are taken from the topology in force at hang-up).
 //
 // # Schema
 //

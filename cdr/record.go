@@ -11,7 +11,8 @@ import (
 	"github.com/pbx-dev/pbx/core/topology"
 )
 
-// Record is one call: the inbound channel that started it and, when a
+// Record is one call: the inbound channel that started it (or the
+// channel the PBX originated, see [Writer.Originated]) and, when a
 // Dial connected it, the peer channel (Asterisk's channel and
 // dstchannel). Times are wall-clock; Duration and BillSec are whole
 // seconds, truncated as Asterisk's cdr.c does.

@@ -8,15 +8,16 @@ import (
 	"github.com/pbx-dev/pbx/core/channel"
 )
 
-// tracker pairs each inbound channel with the peer its Dial answered and
-// hands the record of each finished call to emit.
+// tracker pairs each first leg — an inbound channel, or an outbound one
+// the PBX originated ([Writer.Originated]) — with the peer its Dial
+// answered and hands the record of each finished call to emit.
 //
-// A record is complete when the inbound channel has hung up and so has
-// its peer (named by the inbound channel's DIALEDPEERNAME). Either may
-// hang up first: when the inbound channel ends first, its leg waits on
-// the live peer; when the peer ends first, its leg is kept until no live
-// inbound channel can still name it — that is, until every inbound
-// channel that was live when it ended has ended too.
+// A record is complete when the first leg has hung up and so has its
+// peer (named by the first leg's DIALEDPEERNAME). Either may hang up
+// first: when the first leg ends first, it waits on the live peer; when
+// the peer ends first, its leg is kept until no live first leg can still
+// name it — that is, until every first leg that was live when it ended
+// has ended too.
 //
 // The tracker's methods run on the goroutines that create and hang up
 // channels (registry observers). They never block: mu is held only for
@@ -27,29 +28,38 @@ type tracker struct {
 
 	mu  sync.Mutex
 	seq uint64 // event counter, orders births and ends
-	// inbound holds the live inbound channels with their birth seq.
-	inbound map[*channel.Channel]uint64
-	// legs holds outbound channels by name: live ones, and ended ones an
-	// inbound channel may still name.
+	// first holds the live first legs.
+	first map[*channel.Channel]firstLeg
+	// legs holds the other (outbound) channels by name: live ones, and
+	// ended ones a first leg may still name.
 	legs map[string]*trackedLeg
 	// ended lists ended legs in end order, for pruning.
 	ended []*trackedLeg
 }
 
+// firstLeg is a live channel whose hang-up makes a record.
+type firstLeg struct {
+	born uint64 // seq when it was created
+	// context and exten, when set, are where an originated channel runs
+	// the dialplan (an inbound channel says itself).
+	context, exten string
+}
+
 type trackedLeg struct {
 	ch     *channel.Channel
+	born   uint64 // seq when it was created
 	done   bool   // the channel hung up; snap is its final state
 	endSeq uint64 // seq when it ended
 	snap   leg
-	// waiter is the inbound leg whose record waits for this leg to end.
+	// waiter is the first leg whose record waits for this leg to end.
 	waiter *leg
 }
 
 func newTracker(stats StatsFunc, emit func(Record)) *tracker {
 	return &tracker{
 		stats: stats, emit: emit,
-		inbound: map[*channel.Channel]uint64{},
-		legs:    map[string]*trackedLeg{},
+		first: map[*channel.Channel]firstLeg{},
+		legs:  map[string]*trackedLeg{},
 	}
 }
 
@@ -64,9 +74,9 @@ func (t *tracker) observe(ev channel.Event) {
 		t.mu.Lock()
 		t.seq++
 		if ch.Inbound() {
-			t.inbound[ch] = t.seq
+			t.first[ch] = firstLeg{born: t.seq}
 		} else {
-			t.legs[ch.Name()] = &trackedLeg{ch: ch}
+			t.legs[ch.Name()] = &trackedLeg{ch: ch, born: t.seq}
 		}
 		t.mu.Unlock()
 	case "hangup":
@@ -75,25 +85,58 @@ func (t *tracker) observe(ev channel.Event) {
 			end = time.Now()
 		}
 		snap := snapshot(ch, end, t.stats)
-		if ch.Inbound() {
-			t.inboundEnded(ch, snap)
-		} else {
+		if !t.firstEnded(ch, snap) {
 			t.peerEnded(ch, snap)
 		}
 	}
 }
 
-func (t *tracker) inboundEnded(ch *channel.Channel, in leg) {
+// originated makes the outbound channel ch a first leg running the
+// dialplan at exten@context; false when the tracker no longer knows ch.
+func (t *tracker) originated(ch *channel.Channel, context, exten string) bool {
+	t.mu.Lock()
+	tl := t.legs[ch.Name()]
+	if tl == nil || tl.ch != ch {
+		t.mu.Unlock()
+		return false
+	}
+	delete(t.legs, ch.Name())
+	if !tl.done {
+		t.first[ch] = firstLeg{born: tl.born, context: context, exten: exten}
+		t.mu.Unlock()
+		return true
+	}
+	// It hung up already, and a first leg was live then: record it now
+	// (it ran no dialplan, so it has no peer).
+	t.pruneLocked()
+	t.mu.Unlock()
+	in := tl.snap
+	in.context, in.exten = context, exten
+	t.emit(newRecord(in, nil))
+	return true
+}
+
+// firstEnded handles the hang-up of ch when it is a first leg; false when
+// it is not.
+func (t *tracker) firstEnded(ch *channel.Channel, in leg) bool {
 	var peer *leg
 	t.mu.Lock()
+	fl, ok := t.first[ch]
+	if !ok {
+		t.mu.Unlock()
+		return false
+	}
 	t.seq++
-	delete(t.inbound, ch)
+	delete(t.first, ch)
+	if fl.context != "" || fl.exten != "" {
+		in.context, in.exten = fl.context, fl.exten
+	}
 	if tl := t.legs[in.peerName]; in.peerName != "" && tl != nil {
 		if !tl.done {
 			tl.waiter = &in
 			t.pruneLocked()
 			t.mu.Unlock()
-			return
+			return true
 		}
 		peer = &tl.snap
 		delete(t.legs, in.peerName)
@@ -101,6 +144,7 @@ func (t *tracker) inboundEnded(ch *channel.Channel, in leg) {
 	t.pruneLocked()
 	t.mu.Unlock()
 	t.emit(newRecord(in, peer))
+	return true
 }
 
 func (t *tracker) peerEnded(ch *channel.Channel, snap leg) {
@@ -116,7 +160,7 @@ func (t *tracker) peerEnded(ch *channel.Channel, snap leg) {
 		t.emit(newRecord(*w, &snap))
 		return
 	}
-	if len(t.inbound) == 0 { // nobody can name it
+	if len(t.first) == 0 { // nobody can name it
 		delete(t.legs, snap.name)
 		t.mu.Unlock()
 		return
@@ -127,12 +171,12 @@ func (t *tracker) peerEnded(ch *channel.Channel, snap leg) {
 	t.mu.Unlock()
 }
 
-// pruneLocked forgets ended legs that no live inbound channel can name:
-// those that ended before the oldest live inbound channel was created.
+// pruneLocked forgets ended legs that no live first leg can name: those
+// that ended before the oldest live first leg was created.
 func (t *tracker) pruneLocked() {
 	oldest := t.seq + 1
-	for _, born := range t.inbound {
-		oldest = min(oldest, born)
+	for _, fl := range t.first {
+		oldest = min(oldest, fl.born)
 	}
 	n := 0
 	for n < len(t.ended) && t.ended[n].endSeq < oldest {

@@ -32,9 +32,9 @@ func (c *collected) idle() {
 	c.t.Helper()
 	c.tr.mu.Lock()
 	defer c.tr.mu.Unlock()
-	if len(c.tr.legs) != 0 || len(c.tr.ended) != 0 || len(c.tr.inbound) != 0 {
-		c.t.Fatalf("tracker keeps state after every call ended: %d legs, %d ended, %d inbound",
-			len(c.tr.legs), len(c.tr.ended), len(c.tr.inbound))
+	if len(c.tr.legs) != 0 || len(c.tr.ended) != 0 || len(c.tr.first) != 0 {
+		c.t.Fatalf("tracker keeps state after every call ended: %d legs, %d ended, %d first legs",
+			len(c.tr.legs), len(c.tr.ended), len(c.tr.first))
 	}
 }
 
@@ -129,7 +129,8 @@ func TestTrackerForgetsLegsNobodyCanName(t *testing.T) {
 	in.Hangup(channel.CauseNormalClearing)
 	c.want(1)
 	c.idle()
-	// An originated channel with no inbound call live is not kept at all.
+	// An outbound channel nobody marked as originated, with no inbound
+	// call live, is not kept at all.
 	orig := c.outbound("1002")
 	orig.Hangup(channel.CauseNormalClearing)
 	c.want(1)
@@ -169,4 +170,97 @@ func TestSummaryWithoutStreamsIsNil(t *testing.T) {
 	if s := summarize(c.topo(), nil); s != nil {
 		t.Errorf("summary of no counters = %+v, want nil (NULL columns)", s)
 	}
+}
+
+// originate is an outbound channel marked as originated to exten in
+// context default, as cmd/pbx's originate does before calling it.
+func (c *collected) originate(dest, exten string) *channel.Channel {
+	c.t.Helper()
+	ch := c.outbound(dest)
+	if !c.tr.originated(ch, "default", exten) {
+		c.t.Fatalf("originated(%s) = false for a live channel", ch.Name())
+	}
+	return ch
+}
+
+// TestTrackerOriginatedCalls: `pbx originate` creates an outbound channel
+// no inbound channel dialled; marked as originated, it is the first leg
+// of a record of its own, answered or not, with its own Dial's peer.
+func TestTrackerOriginatedCalls(t *testing.T) {
+	t.Run("Answered", func(t *testing.T) {
+		c := newCollected(t)
+		orig := c.originate("1001", "600")
+		answer(t, orig)
+		orig.Hangup(channel.CauseNormalClearing)
+		c.want(1)
+		r := c.records[0]
+		if r.Channel != orig.Name() || r.UniqueID != orig.ID() || r.PeerChannel != "" {
+			t.Errorf("channels: %+v", r)
+		}
+		if r.Context != "default" || r.Callee != "600" || r.Disposition != Answered || r.Answer != orig.AnsweredAt() {
+			t.Errorf("target and disposition: %+v", r)
+		}
+		if r.RTP == nil || *r.RTP != wantRTP {
+			t.Errorf("RTP %+v, want %+v", r.RTP, wantRTP)
+		}
+		c.idle()
+	})
+	t.Run("NotAnswered", func(t *testing.T) {
+		c := newCollected(t)
+		orig := c.originate("1001", "600")
+		orig.Hangup(channel.CauseNoAnswer)
+		c.want(1)
+		if r := c.records[0]; r.Disposition != NoAnswer || !r.Answer.IsZero() || r.BillSec != 0 || r.Callee != "600" {
+			t.Errorf("unanswered originate: %+v", r)
+		}
+		c.idle()
+	})
+	t.Run("DialsAPeerThatEndsFirst", func(t *testing.T) {
+		c := newCollected(t)
+		orig := c.originate("1001", "1002")
+		answer(t, orig)
+		peer := c.outbound("1002")
+		answer(t, peer)
+		bridged(orig, peer)
+		// No inbound channel is live: the peer is kept for the originated
+		// first leg that may name it.
+		peer.Hangup(channel.CauseNormalClearing)
+		c.want(0)
+		orig.Hangup(channel.CauseNormalClearing)
+		c.want(1)
+		r := c.records[0]
+		if r.Channel != orig.Name() || r.PeerChannel != peer.Name() || r.Answer != peer.AnsweredAt() || r.Disposition != Answered {
+			t.Errorf("originate with a peer: %+v", r)
+		}
+		if r.PeerRTP == nil || *r.PeerRTP != wantRTP {
+			t.Errorf("peer RTP %+v", r.PeerRTP)
+		}
+		c.idle()
+	})
+	t.Run("HungUpBeforeMarked", func(t *testing.T) {
+		c := newCollected(t)
+		// While an inbound call is live an ended outbound channel is kept,
+		// so marking it late still records it.
+		in := c.inbound("1003", "Carol", "600")
+		orig := c.outbound("1001")
+		orig.Hangup(channel.CauseUserBusy)
+		if !c.tr.originated(orig, "default", "600") {
+			t.Fatal("originated = false for a kept ended channel")
+		}
+		c.want(1)
+		if r := c.records[0]; r.Channel != orig.Name() || r.Disposition != Busy || r.Callee != "600" {
+			t.Errorf("late-marked originate: %+v", r)
+		}
+		in.Hangup(channel.CauseNormalClearing)
+		c.want(2)
+		c.idle()
+		// With nobody live it was forgotten: false, no record.
+		gone := c.outbound("1002")
+		gone.Hangup(channel.CauseNormalClearing)
+		if c.tr.originated(gone, "default", "600") {
+			t.Error("originated = true for a forgotten channel")
+		}
+		c.want(2)
+		c.idle()
+	})
 }

@@ -115,6 +115,21 @@ func New(cfg Config) (*Writer, error) {
 // hung up the channel, copies what the record needs and never blocks.
 func (w *Writer) Observe(ev channel.Event) { w.tr.observe(ev) }
 
+// Originated makes ch, an outbound channel the PBX placed on its own (an
+// originate) rather than for an inbound call's Dial, the first leg of a
+// call record, as an inbound channel is; context and exten are where the
+// dialplan runs on it once it answers, recorded as the record's Context
+// and Callee. Without it an originated call has no record.
+//
+// Call it after [channel.Registry.Request] created ch and before
+// [channel.Channel.Call], so that a call that fails is recorded too; it
+// never blocks. It reports false when the writer does not know ch (ch
+// was created before the writer observed the registry, or it hung up
+// and was forgotten already).
+func (w *Writer) Originated(ch *channel.Channel, context, exten string) bool {
+	return w.tr.originated(ch, context, exten)
+}
+
 // Add queues r for writing, dropping the oldest queued record when the
 // queue is full. It never blocks. After Close, r is counted as lost.
 func (w *Writer) Add(r Record) {

@@ -1,7 +1,22 @@
 // Package control is the PBX's control endpoint: HTTP + JSON on loopback,
 // used by the pbx CLI (channels, hangup, originate, reload, translation
-// table) with a server-sent event stream of channel events. Every request
-// needs the bearer token from the configured token file.
+// table, media counters) with a server-sent event stream of channel
+// events. Every request needs the bearer token from the configured token
+// file.
+//
+// Routes:
+//
+//	GET  /channels            live channels (?stats=1: with media counters)
+//	GET  /channels/{name}     one channel by name or ID, with media counters
+//	GET  /rtp                 RTP totals of the live and the ended channels
+//	POST /hangup              {"channel": name|id|"all", "cause": n}
+//	POST /originate           {"dial", "exten", "context"}
+//	POST /reload
+//	GET  /translation         the translation path table (text)
+//	GET  /events              server-sent channel events
+//
+// plus the [Hooks] Routes. Media counters come from the [Hooks] Stats
+// function, so that this package imports no driver.
 //
 // The server owns one goroutine per connection (net/http) and stops with
 // [Server.Shutdown].
@@ -35,6 +50,9 @@ type ChannelInfo struct {
 	Duration float64      `json:"duration_s"`
 	Caller   string       `json:"caller"`
 	Streams  []StreamInfo `json:"streams"`
+	// Stats are the channel's media counters, when asked for and its
+	// driver keeps them.
+	Stats *MediaStats `json:"stats,omitempty"`
 }
 
 // StreamInfo is one stream of a channel's topology.
@@ -54,6 +72,8 @@ type Hooks struct {
 	Reload      func() error
 	Originate   func(ctx context.Context, dial, exten, context string) (string, error)
 	Translation func() string
+	// Stats reads a channel's media counters; nil means none are shown.
+	Stats StatsFunc
 	// Routes are extra handlers by pattern ("GET /plugins",
 	// "POST /console/dial"), for parts the control package does not know.
 	Routes map[string]http.HandlerFunc
@@ -68,8 +88,9 @@ type Server struct {
 	srv   *http.Server
 	ln    net.Listener
 
-	mu   sync.Mutex
-	subs map[chan sse]struct{}
+	mu    sync.Mutex
+	subs  map[chan sse]struct{}
+	ended RTPTotals // counters of the channels that hung up
 }
 
 // sse is one server-sent event.
@@ -94,6 +115,8 @@ func New(addr, token string, reg *channel.Registry, hooks Hooks, log *slog.Logge
 	s := &Server{reg: reg, hooks: hooks, token: token, log: log, ln: ln, subs: map[chan sse]struct{}{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /channels", s.channels)
+	mux.HandleFunc("GET /channels/{name...}", s.channel)
+	mux.HandleFunc("GET /rtp", s.rtp)
 	mux.HandleFunc("POST /hangup", s.hangup)
 	mux.HandleFunc("POST /originate", s.originate)
 	mux.HandleFunc("POST /reload", s.reload)
@@ -148,10 +171,16 @@ func Describe(ch *channel.Channel) ChannelInfo {
 	return info
 }
 
-func (s *Server) channels(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) channels(w http.ResponseWriter, r *http.Request) {
+	stats := r.URL.Query().Get("stats")
+	withStats := stats != "" && stats != "0" && stats != "false"
 	list := []ChannelInfo{}
 	for _, ch := range s.reg.Channels() {
-		list = append(list, Describe(ch))
+		info := Describe(ch)
+		if withStats {
+			info.Stats = s.mediaStats(ch)
+		}
+		list = append(list, info)
 	}
 	writeJSON(w, list)
 }
@@ -258,6 +287,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) publish(ev channel.Event) {
+	if ev.Type == "hangup" && ev.Channel != nil {
+		s.channelEnded(ev.Channel)
+	}
 	b, _ := json.Marshal(map[string]any{"type": ev.Type, "channel": ev.Channel.Name(), "id": ev.Channel.ID(),
 		"state": ev.Channel.State().String(), "cause": int(ev.Channel.HangupCause()), "time": ev.Time})
 	s.send(sse{"channel", b})

@@ -80,12 +80,15 @@ func TestCDRRecordsCalls(t *testing.T) {
 	if !strings.HasPrefix(rec.Codecs, "0:audio:") || !strings.HasPrefix(rec.PeerCodecs, "0:audio:") {
 		t.Errorf("codecs %q / %q", rec.Codecs, rec.PeerCodecs)
 	}
-	// The PBX hung bob's leg up: its counters are there, with alice's
-	// tone sent to bob. Alice's leg ended by her BYE, and the SIP driver
-	// drops a call's media (and its counters) on BYE before the channel
-	// hangs up, so her leg has none yet.
+	// Both legs keep their counters: bob's, which the PBX hung up, with
+	// alice's tone sent to bob, and alice's, ended by her BYE (the SIP
+	// driver keeps a call's final counters when its media stops), with
+	// her tone received.
 	if rec.PeerRTP == nil || rec.PeerRTP.PacketsSent == 0 {
 		t.Errorf("peer RTP summary %+v, want the packets sent to bob counted", rec.PeerRTP)
+	}
+	if rec.RTP == nil || rec.RTP.PacketsReceived == 0 {
+		t.Errorf("caller RTP summary %+v, want the packets received from alice counted", rec.RTP)
 	}
 	t.Logf("RTP: caller leg %+v, peer leg %+v", rec.RTP, rec.PeerRTP)
 
@@ -154,5 +157,64 @@ func waitCDR(t *testing.T, s *server, n int) []cdr.Record {
 			t.Fatalf("pbx cdr has no %d record(s) after 15 s; last answer: %s", n, last)
 		}
 		<-tick.C
+	}
+}
+
+// TestCDRRecordsOriginatedCalls: `pbx originate SIP/1001 600` rings 1001,
+// who answers, hears the echo test and hangs up. The call has a record of
+// its own (an originated channel is no inbound channel's Dial leg), with
+// the originate's extension as callee and the RTP counters of the leg
+// that 1001's BYE ended. A second originate that 1001 rejects as busy is
+// recorded as BUSY.
+func TestCDRRecordsOriginatedCalls(t *testing.T) {
+	s := startPBXWith(t, demoPlan, cdrSection)
+	p := registered(t, s, "1001", "secret1001")
+	ctx := ctxT(t, 60*time.Second)
+
+	out, err := s.CLI("originate", "SIP/1001", "600")
+	if err != nil {
+		t.Fatalf("originate: %v\n%s", err, out)
+	}
+	in, err := p.WaitIncoming(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Answer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m := in.Streams()[0]
+	stop, _ := m.StartTone(1200)
+	if err := m.WaitTone(ctx, 1200, 300*time.Millisecond); err != nil {
+		t.Fatalf("originated call not in the echo test: %v", err)
+	}
+	stop()
+	if err := in.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec := waitCDR(t, s, 1)[0]
+	if !strings.HasPrefix(rec.Channel, "SIP/1001-") || !strings.Contains(out, rec.Channel) || rec.PeerChannel != "" {
+		t.Errorf("channel %q peer %q, want the originated %s", rec.Channel, rec.PeerChannel, strings.TrimSpace(out))
+	}
+	if rec.Context != "default" || rec.Callee != "600" || rec.Disposition != cdr.Answered || rec.Answer.IsZero() {
+		t.Errorf("record: context %q callee %q disposition %s answer %v, want default/600 ANSWERED",
+			rec.Context, rec.Callee, rec.Disposition, rec.Answer)
+	}
+	if rec.RTP == nil || rec.RTP.PacketsReceived == 0 || rec.RTP.PacketsSent == 0 {
+		t.Errorf("RTP summary %+v, want the tone and its echo counted", rec.RTP)
+	}
+
+	if out, err := s.CLI("originate", "SIP/1001", "600"); err != nil {
+		t.Fatalf("second originate: %v\n%s", err, out)
+	}
+	busy, err := p.WaitIncoming(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := busy.Reject(ctx, 486); err != nil {
+		t.Fatal(err)
+	}
+	if rec := waitCDR(t, s, 2)[0]; rec.Disposition != cdr.Busy || rec.Callee != "600" || !rec.Answer.IsZero() || rec.Cause != 17 {
+		t.Errorf("rejected originate: disposition %s callee %q answer %v cause %d, want BUSY 600 unanswered 17",
+			rec.Disposition, rec.Callee, rec.Answer, int(rec.Cause))
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/pbx-dev/pbx/cdr"
 	"github.com/pbx-dev/pbx/control"
 	"github.com/pbx-dev/pbx/core/channel"
-	"github.com/pbx-dev/pbx/drivers/sip"
 )
 
 // cdrCloseTimeout bounds the flush of queued call records when the
@@ -43,7 +42,7 @@ func startCDR(ctx context.Context, p *pbx) error {
 		return err
 	}
 	p.reg.Observe(w.Observe)
-	p.records = store
+	p.records, p.recorder = store, w
 	p.stops = append(p.stops, func(ctx context.Context) error {
 		if _, ok := ctx.Deadline(); !ok {
 			var cancel context.CancelFunc
@@ -62,7 +61,7 @@ func startCDR(ctx context.Context, p *pbx) error {
 
 // sipRTPStats reads the SIP driver's RTP counters for call records.
 func sipRTPStats(ch *channel.Channel) ([]cdr.StreamStats, bool) {
-	s, ok := ch.Tech().(interface{ StreamStats() []sip.StreamStats })
+	s, ok := ch.Tech().(sipStatser)
 	if !ok {
 		return nil, false
 	}

@@ -53,14 +53,26 @@ func request(cmd *cobra.Command, method, path string, body any) ([]byte, error) 
 }
 
 func newChannelsCmd() *cobra.Command {
-	return &cobra.Command{
+	var stats, asJSON bool
+	c := &cobra.Command{
 		Use:   "channels",
 		Short: "List live channels with their state, duration and stream topology",
-		Args:  cobra.NoArgs,
+		Long: `List live channels with their state, duration and stream topology.
+--stats adds each stream's RTP counters; --json prints the list as JSON,
+with the counters of every channel whose driver keeps them.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			out, err := request(cmd, "GET", "/channels", nil)
+			path := "/channels"
+			if stats || asJSON {
+				path += "?stats=1"
+			}
+			out, err := request(cmd, "GET", path, nil)
 			if err != nil {
 				return err
+			}
+			if asJSON {
+				cmd.Print(string(out))
+				return nil
 			}
 			var list []control.ChannelInfo
 			if err := json.Unmarshal(out, &list); err != nil {
@@ -77,11 +89,22 @@ func newChannelsCmd() *cobra.Command {
 					}
 					fmt.Fprintf(w, "  %s%s\t\t\t\n", s.Summary, def)
 				}
+				if stats && c.Stats != nil {
+					for _, s := range c.Stats.Streams {
+						fmt.Fprintf(w, "  rtp %s\t\t\t\n", streamStatsLine(s))
+					}
+					if d := c.Stats; d.QueueDropped+d.ControlDropped > 0 {
+						fmt.Fprintf(w, "  queue dropped %d media, %d control\t\t\t\n", d.QueueDropped, d.ControlDropped)
+					}
+				}
 			}
 			fmt.Fprintf(w, "%d active channel(s)\n", len(list))
 			return w.Flush()
 		},
 	}
+	c.Flags().BoolVar(&stats, "stats", false, "show each stream's RTP counters")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the channels, with their counters, as JSON")
+	return c
 }
 
 func newHangupCmd() *cobra.Command {
@@ -152,5 +175,6 @@ func newShowCmd() *cobra.Command {
 			return nil
 		},
 	})
+	c.AddCommand(newShowChannelCmd(), newShowRTPCmd())
 	return c
 }

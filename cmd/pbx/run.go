@@ -48,7 +48,8 @@ type pbx struct {
 	wg        sync.WaitGroup
 	plugins   []plugin.Loaded
 	console   *console.Driver
-	records   *cdr.Store // call records; nil when [cdr] is off
+	records   *cdr.Store  // call records; nil when [cdr] is off
+	recorder  *cdr.Writer // writes them; nil when [cdr] is off
 }
 
 func newRunCmd() *cobra.Command {
@@ -132,6 +133,7 @@ func start(ctx context.Context, cfg *config.Config) (*pbx, error) {
 			Reload:      p.reload,
 			Originate:   p.originate,
 			Translation: tr.Table,
+			Stats:       controlStats,
 			Routes:      p.extraRoutes(),
 		}, log)
 		if err != nil {
@@ -182,13 +184,22 @@ func (p *pbx) reload() error {
 }
 
 // originate calls dial and runs the dialplan at exten@context on it once
-// it answers.
+// it answers. The call gets a call record of its own: nothing else tells
+// the records an originated channel from a Dial leg.
 func (p *pbx) originate(ctx context.Context, dial, exten, ctxName string) (string, error) {
 	if ctxName == "" {
 		ctxName = "default"
 	}
-	ch, err := p.reg.Dial(context.WithoutCancel(ctx), dial, nil)
+	ctx = context.WithoutCancel(ctx)
+	ch, err := p.reg.Request(ctx, dial, nil)
 	if err != nil {
+		return "", err
+	}
+	if p.recorder != nil {
+		p.recorder.Originated(ch, ctxName, exten)
+	}
+	if err := ch.Call(ctx); err != nil {
+		ch.Hangup(channel.CauseOf(err))
 		return "", err
 	}
 	p.wg.Go(func() {

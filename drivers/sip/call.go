@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -147,6 +148,9 @@ type call struct {
 	topo  atomic.Pointer[topology.Topology]
 	media atomic.Pointer[mediaSet]
 	ack   atomic.Pointer[ackWaiter]
+	// final holds the streams' counters as they were when media last
+	// stopped, so that StreamStats still reports them after a hang-up.
+	final atomic.Pointer[[]StreamStats]
 
 	// Owned by run.
 	st      state
@@ -412,10 +416,21 @@ func (c *call) SendDigit(ctx context.Context, digit rune, d time.Duration) error
 }
 
 // StreamStats returns the RTP and RTCP counters of the call's streams, by
-// position (the zero value for removed streams). The control endpoint
-// finds it through [channel.Channel.Tech] with an interface of its own.
+// position (the zero value for removed streams). Once media has stopped
+// (the call ended, by either side) it returns the final counters. The
+// control endpoint and call records find it through
+// [channel.Channel.Tech] with an interface of their own.
 func (c *call) StreamStats() []StreamStats {
 	ms := c.media.Load()
+	if len(ms.streams) == 0 {
+		if f := c.final.Load(); f != nil {
+			return slices.Clone(*f)
+		}
+	}
+	return streamStats(ms)
+}
+
+func streamStats(ms *mediaSet) []StreamStats {
 	out := make([]StreamStats, len(ms.streams))
 	for i, s := range ms.streams {
 		if s != nil {
@@ -423,6 +438,13 @@ func (c *call) StreamStats() []StreamStats {
 		}
 	}
 	return out
+}
+
+// QueueDrops returns how many frames the call dropped because the core
+// did not read them in time: media frames (the oldest queued is dropped)
+// and control or DTMF frames.
+func (c *call) QueueDrops() (media, control uint64) {
+	return c.rxDropped.Load(), c.ctlDropped.Load()
 }
 
 // queueCtl hands f (ownership transferred) to the core's control queue.
@@ -909,11 +931,19 @@ func (c *call) stopTimers() {
 
 // stopMedia stops sending and receiving: the stream sockets stay bound
 // until the call finishes, but nothing is delivered or sent any more.
+//
+// The counters are kept for StreamStats: final is stored before the empty
+// set, so a reader that sees no streams finds them.
 func (c *call) stopMedia() {
-	for _, s := range c.media.Load().streams {
+	ms := c.media.Load()
+	for _, s := range ms.streams {
 		if s != nil {
 			s.stop()
 		}
+	}
+	if len(ms.streams) > 0 {
+		final := streamStats(ms)
+		c.final.Store(&final)
 	}
 	c.media.Store(&mediaSet{})
 }

@@ -182,7 +182,10 @@
 // far end's RTCP comes from, else the announced one (RTP's with
 // rtcp-mux); the far end's reports give its view of our stream and the
 // round-trip time. The counters are in StreamStats (the call's
-// StreamStats method).
+// StreamStats method); when media stops at the end of the call, by
+// either side, the call keeps their final values, which StreamStats
+// returns from then on. The call's QueueDrops method counts the frames
+// dropped because the core did not read them in time.
 //
 // Jitter buffer: by default frames are delivered as they arrive, which is
 // what a two-party bridge wants (DESIGN.md §10). Whoever terminates the
