@@ -32,7 +32,10 @@ sleep 10
 echo "pbx at $calls concurrent calls: $(report_pbx "$t0" 10 | head -1)"
 echo "kernel UDP over those 10 s (all sockets, PBX and SIPp): $(udp_loss "$udp0" "$(udp_counters)")"
 echo "datagrams dropped on the PBX's full RTP socket buffers since the calls started: $(pbx_socket_drops)"
+pbx_cli show rtp > "$out/rtp-live.txt" 2>&1 || true
 wait $sipp_pid || echo "sipp exit $? (failed calls)"
+echo "RTP over all calls, as the PBX counted it (lost = sequence gaps in what it received):"
+pbx_cli show rtp 2>&1 | sed 's/^/  /' || true
 echo "idle rss $idle KiB, rss at $calls calls $busy KiB, per call $(( (busy - idle) / calls )) KiB"
 awk -F';' 'NR==1 {for (i=1;i<=NF;i++) col[$i]=i} END {print "sipp: created " $col["TotalCallCreated"] ", successful " $col["SuccessfulCall(C)"] ", failed " $col["FailedCall(C)"] ", elapsed " $col["ElapsedTime(C)"]}' "$out/stat.csv"
 grep -h "rtp" "$out/pbx.log" | tail -3 || true

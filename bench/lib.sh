@@ -21,7 +21,8 @@ EOC
 [general]
 log_level = warn
 dialplan = extensions.conf
-control =
+control = 127.0.0.1:${CONTROL_PORT:-5049}
+control_token_file = $out/control.token
 pprof = 127.0.0.1:${PPROF_PORT:-6061}
 [sip]
 udp = 127.0.0.1:5070
@@ -75,3 +76,6 @@ pbx_socket_drops() {
 	awk 'function hex(s,  i, n) {n = 0; for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789ABCDEF", substr(s, i, 1)) - 1; return n}
 		FNR > 1 {split($2, a, ":"); p = hex(a[2]); if (p >= 20000 && p <= 40000) d += $NF} END {print d + 0}' /proc/net/udp /proc/net/udp6
 }
+
+# pbx_cli runs a pbx command against the bench PBX.
+pbx_cli() { "$out/pbx" --config "$out/pbx.conf" "$@"; }

@@ -24,7 +24,7 @@ import (
 
 // Queue sizes of a call.
 const (
-	eventQueueLen = 16 // mailbox (an event is ~150 bytes; senders wait when full)
+	eventQueueLen = 64 // mailbox (senders wait when full)
 	ctlQueueLen   = 64 // control and DTMF frames for the core
 	rxQueueLen    = 64 // media frames for the core (drop oldest when full)
 )
@@ -127,7 +127,7 @@ type call struct {
 	// Outbound.
 	out *outbound
 
-	events    chan event
+	events    chan *event
 	closed    chan struct{} // closed by Hangup
 	cancelled chan struct{} // closed when the caller CANCELs
 	ended     chan struct{} // closed once the far end is gone (after the Hangup frame)
@@ -178,7 +178,7 @@ func newCall(d *Driver, inbound bool, callID string) *call {
 		d:         d,
 		inbound:   inbound,
 		callID:    callID,
-		events:    make(chan event, eventQueueLen),
+		events:    make(chan *event, eventQueueLen),
 		closed:    make(chan struct{}),
 		cancelled: make(chan struct{}),
 		ended:     make(chan struct{}),
@@ -227,7 +227,7 @@ func (c *call) start() bool {
 // post delivers ev to the mailbox; false once the call has finished.
 func (c *call) post(ev event) bool {
 	select {
-	case c.events <- ev:
+	case c.events <- &ev:
 		c.kick()
 		return true
 	case <-c.done:
@@ -365,7 +365,8 @@ func (c *call) WriteFrame(f *frame.Frame) error {
 		// A digit passing through a bridge: begin starts an RFC 4733
 		// event, end stops it. Never block the media path.
 		select {
-		case c.events <- event{kind: evDigit, digit: f.Digit, dur: f.Duration, begin: f.Kind == frame.DTMFBegin}:
+		case c.events <- &event{kind: evDigit, digit: f.Digit, dur: f.Duration, begin: f.Kind == frame.DTMFBegin}:
+			c.kick()
 		default:
 		}
 	}
@@ -549,7 +550,7 @@ func (c *call) step() bool {
 	}
 	select {
 	case ev := <-c.events:
-		c.handle(&ev)
+		c.handle(ev)
 		return true
 	default:
 		return false
@@ -597,7 +598,7 @@ func (c *call) finish() {
 	for {
 		select {
 		case ev := <-c.events:
-			c.reject(&ev)
+			c.reject(ev)
 			continue
 		default:
 		}
@@ -875,7 +876,8 @@ func (c *call) onShutdown() {
 // wait.
 func (c *call) shutdown() {
 	select {
-	case c.events <- event{kind: evShutdown}:
+	case c.events <- &event{kind: evShutdown}:
+		c.kick()
 	default:
 		go c.post(event{kind: evShutdown})
 	}

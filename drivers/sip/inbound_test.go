@@ -446,7 +446,7 @@ func TestAckBeforeRespondReturns(t *testing.T) {
 					select {
 					case ev := <-c.events:
 						if ev.kind == evAckDone {
-							done = &ev
+							done = ev
 						}
 					default:
 						c.stopAck() // let its goroutine end

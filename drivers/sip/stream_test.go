@@ -245,3 +245,63 @@ func TestDTMF(t *testing.T) {
 	call.Hangup(ctx)
 	e.waitNoChannels(t)
 }
+
+// TestDTMFWrittenAsFrames: digits a bridge passes as DTMFBegin/DTMFEnd
+// frames (no SendDigit) go out as RFC 4733 events.
+func TestDTMFWrittenAsFrames(t *testing.T) {
+	e := newEnv(t)
+	e.handle(func(ctx context.Context, ch *channel.Channel) {
+		if err := ch.Answer(ctx); err != nil {
+			return
+		}
+		for _, k := range []frame.Kind{frame.DTMFBegin, frame.DTMFEnd} {
+			f := frame.NewDTMF(k, '5', 120*time.Millisecond)
+			err := ch.Write(f)
+			f.Release()
+			if err != nil {
+				t.Errorf("write %v: %v", k, err)
+				return
+			}
+		}
+		<-ctx.Done()
+	})
+	ctx := ctxT(t)
+	p := e.phone(t, "carol", "")
+	call, err := p.Dial(ctx, "600", testphone.DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := call.Streams()[0].WaitDigits(ctx, "5"); err != nil {
+		t.Fatal(err)
+	}
+	call.Hangup(ctx)
+	e.waitNoChannels(t)
+}
+
+// TestDriverCloseSaysGoodbye: closing the driver ends an established
+// call with a BYE the phone receives.
+func TestDriverCloseSaysGoodbye(t *testing.T) {
+	e := newEnv(t)
+	e.handle(func(ctx context.Context, ch *channel.Channel) {
+		if err := ch.Answer(ctx); err != nil {
+			return
+		}
+		<-ctx.Done()
+	})
+	ctx := ctxT(t)
+	p := e.phone(t, "carol", "")
+	call, err := p.Dial(ctx, "600", testphone.DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- e.d.Close() }()
+	select {
+	case <-call.Done():
+	case <-ctx.Done():
+		t.Fatal("the phone got no BYE when the driver closed")
+	}
+	if err := <-closed; err != nil {
+		t.Errorf("close: %v", err)
+	}
+}
