@@ -139,8 +139,8 @@ type call struct {
 	running    atomic.Bool
 	cancelSeen atomic.Bool // the mailbox handled cancelled
 	closedSeen atomic.Bool // the mailbox handled closed
-	endOnce   sync.Once
-	cause     atomic.Int32 // the core's hangup cause
+	endOnce    sync.Once
+	cause      atomic.Int32 // the core's hangup cause
 
 	ctl chan *frame.Frame
 	rx  chan *frame.Frame
