@@ -92,9 +92,14 @@ type Channel struct {
 	dialExten  string
 	neg        negotiation
 
-	in       chan *frame.Frame
+	in       chan *frame.Frame // the read pump's output (nil for a Queued driver)
+	qctl     <-chan *frame.Frame
+	qmedia   <-chan *frame.Frame // a Queued driver's queues (nil otherwise)
 	queue    chan *frame.Frame
 	pumpDone chan struct{}
+	// queuedDone ends a Queued channel's registry wait group entry (at
+	// hangup); nil otherwise.
+	queuedDone func()
 	hungup   atomic.Bool
 
 	hooks hookLists
@@ -150,7 +155,6 @@ func newChannel(r *Registry, cfg Config, id, name string) *Channel {
 		created:  time.Now(),
 		inbound:  cfg.Inbound,
 		vars:     maps.Clone(cfg.Vars),
-		in:       make(chan *frame.Frame, readQueueLen),
 		queue:    make(chan *frame.Frame, controlQueueLen),
 		pumpDone: make(chan struct{}),
 		wpaths:   map[int]*path{},
@@ -188,9 +192,27 @@ func newChannel(r *Registry, cfg Config, id, name string) *Channel {
 	return c
 }
 
-// start launches the read pump; the registry waits for it.
+// start launches the read pump, or for a [Queued] driver takes its
+// queues; the registry waits for either to end.
 func (c *Channel) start(wg *sync.WaitGroup) {
-	wg.Go(c.pump)
+	q, ok := c.tech.(Queued)
+	if !ok {
+		c.in = make(chan *frame.Frame, readQueueLen)
+		wg.Go(c.pump)
+		return
+	}
+	// Without a pump, "the pump ended" is the hangup itself (a pump ends
+	// when ReadFrame returns io.EOF after Hangup).
+	wg.Add(1)
+	c.queuedDone = wg.Done
+	c.qctl, c.qmedia = q.Queues(QueueEvents{
+		Hangup: func(cause Cause) {
+			if cause == 0 {
+				cause = CauseNormalClearing
+			}
+			c.hangup(&HangupError{Cause: cause, Reason: "remote hangup"})
+		},
+	})
 }
 
 // pump is the channel's read goroutine: it moves frames from the driver to
@@ -488,6 +510,10 @@ func (c *Channel) hangup(he *HangupError) error {
 	c.mu.Unlock()
 	c.cancel(he)
 	err := c.tech.Hangup(he.Cause)
+	if c.queuedDone != nil {
+		close(c.pumpDone)
+		c.queuedDone()
+	}
 	c.log.Info("channel hung up", "cause", he.Cause, "reason", he.Reason)
 	c.reg.hungup(c)
 	if err != nil {

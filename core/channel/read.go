@@ -94,6 +94,9 @@ func (c *Channel) next() (*frame.Frame, bool, error) {
 		defer c.rd.timer.Stop()
 		timeout = c.rd.timer.C
 	}
+	if c.in == nil {
+		return c.nextQueued(timeout)
+	}
 	select {
 	case f := <-c.queue:
 		return f, false, nil
@@ -101,6 +104,32 @@ func (c *Channel) next() (*frame.Frame, bool, error) {
 		if !ok {
 			return nil, false, io.EOF
 		}
+		return f, true, nil
+	case <-c.ctx.Done():
+		return nil, false, io.EOF
+	case <-timeout:
+		return nil, false, ErrDeadline
+	}
+}
+
+// nextQueued is next for a [Queued] driver: the driver's control frames
+// before its media. After hangup it reads nothing more (the driver
+// releases what is left).
+func (c *Channel) nextQueued(timeout <-chan time.Time) (*frame.Frame, bool, error) {
+	if c.ctx.Err() != nil {
+		return nil, false, io.EOF
+	}
+	select {
+	case f := <-c.qctl:
+		return f, true, nil
+	default:
+	}
+	select {
+	case f := <-c.queue:
+		return f, false, nil
+	case f := <-c.qctl:
+		return f, true, nil
+	case f := <-c.qmedia:
 		return f, true, nil
 	case <-c.ctx.Done():
 		return nil, false, io.EOF

@@ -162,3 +162,30 @@ func capability[T any](t Tech) (T, bool) {
 	var zero T
 	return zero, false
 }
+
+// Queued is an optional [Tech] capability for a driver whose received
+// frames already wait in bounded Go channels (a SIP call's RTP frames,
+// queued by shared media workers). The core then reads those channels
+// itself, on the consumer's goroutine, instead of running a read
+// goroutine per channel that calls ReadFrame: one goroutine and one
+// hand-off per frame less. The core finds it by a direct type assertion
+// on [Config.Tech], not through Unwrap, so a wrapper that changes what
+// ReadFrame returns keeps the read goroutine.
+type Queued interface {
+	// Queues is called once, by NewChannel, before the channel is live.
+	// It returns the driver's queue of control frames (read first) and of
+	// media frames, with the semantics of ReadFrame's results: the
+	// consumer owns what it receives. The driver calls ev.Hangup once when
+	// the far end ends the call (from any goroutine, holding no lock): the
+	// core hangs the channel up with that cause, which calls the Tech's
+	// Hangup. After Hangup the core reads nothing more; the driver
+	// releases what is left in its queues. ReadFrame is not called.
+	Queues(ev QueueEvents) (ctl, media <-chan *frame.Frame)
+}
+
+// QueueEvents are the core's callbacks for a [Queued] driver, safe to
+// call from any goroutine; they never block for long.
+type QueueEvents struct {
+	// Hangup reports the far end's hangup with its cause.
+	Hangup func(cause Cause)
+}

@@ -136,6 +136,7 @@ type call struct {
 	cancOnce  sync.Once
 
 	// The on-demand mailbox (see kick).
+	qev        atomic.Pointer[channel.QueueEvents] // set when the core reads the queues itself
 	running    atomic.Bool
 	cancelSeen atomic.Bool // the mailbox handled cancelled
 	closedSeen atomic.Bool // the mailbox handled closed
@@ -170,6 +171,7 @@ var (
 	_ channel.TopologyAnswerer = (*call)(nil)
 	_ channel.Indicator        = (*call)(nil)
 	_ channel.DigitSender      = (*call)(nil)
+	_ channel.Queued           = (*call)(nil)
 	_ channel.CallerIDCaller   = (*call)(nil)
 )
 
@@ -489,12 +491,25 @@ func (c *call) remoteEnd(cause channel.Cause) {
 	c.st.ended = true
 	c.stopTimers()
 	c.stopMedia()
+	first := false
 	c.endOnce.Do(func() {
 		f := frame.NewControl(frame.Hangup)
 		f.Cause = int(cause)
 		c.queueCtl(f)
 		close(c.ended)
+		first = true
 	})
+	if ev := c.qev.Load(); first && ev != nil {
+		ev.Hangup(cause) // a consumer that is not reading learns it too
+	}
+}
+
+// Queues implements [channel.Queued]: the core reads the call's queues
+// directly (the media workers and the mailbox fill them), so the call
+// needs no read goroutine in the core.
+func (c *call) Queues(ev channel.QueueEvents) (ctl, media <-chan *frame.Frame) {
+	c.qev.Store(&ev)
+	return c.ctl, c.rx
 }
 
 // The mailbox runs on demand: a goroutine is started when work arrives
