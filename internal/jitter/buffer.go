@@ -12,12 +12,14 @@ const (
 	slotPlayed           // its frame was played (or dropped); kept to spot duplicates
 )
 
+// slot is one frame of the ring. It holds no pointer, so the ring is 16
+// bytes a frame that the garbage collector need not scan.
 type slot struct {
-	fi     int64   // frame index
-	buf    *[]byte // payload while slotFilled, from payloads
+	fi     int64 // frame index
 	seq    uint16
 	state  slotState
 	marker bool
+	ref    uint32 // while slotFilled, the index of its payload in Buffer.held
 }
 
 // Playout policy constants, in frames unless noted.
@@ -40,11 +42,12 @@ type Buffer struct {
 	frame      time.Duration // cfg.FrameDuration
 	slots      []slot
 	mask       int64
-	cur        *[]byte // what the last Pop returned, from payloads
-	concealMax int     // frames
-	warmup     int     // packets before the measured target is trusted
-	dropHold   int     // frames of excess delay before a drop while talking
-	dropEvery  int     // frames between drops while talking
+	held       []*[]byte // payloads of filled slots, from payloads; nil entries are free
+	cur        *[]byte   // what the last Pop returned, from payloads
+	concealMax int       // frames
+	warmup     int       // packets before the measured target is trusted
+	dropHold   int       // frames of excess delay before a drop while talking
+	dropEvery  int       // frames between drops while talking
 
 	est estimator
 
@@ -64,9 +67,9 @@ type Buffer struct {
 
 	// Playout state.
 	talk        bool // the last frames were audio, not silence
-	missRun     int  // consecutive missing frames
-	lastSeq     uint16
 	havePlayed  bool
+	lastSeq     uint16
+	missRun     int // consecutive missing frames
 	lastLen     int // length of the last good frame
 	highRun     int // consecutive pops with delay well above target
 	sinceDrop   int
@@ -254,7 +257,7 @@ func (b *Buffer) store(seq uint16, ts uint32, arrival time.Time, buf *[]byte, ma
 	}
 	*s = slot{
 		fi:     fi,
-		buf:    buf,
+		ref:    b.keep(buf),
 		seq:    seq,
 		state:  slotFilled,
 		marker: marker,
@@ -404,7 +407,7 @@ func (b *Buffer) conceal() ([]byte, Status) {
 
 func (b *Buffer) play(s *slot) ([]byte, Status) {
 	b.releaseCur()
-	b.cur, s.buf = s.buf, nil
+	b.cur, b.held[s.ref] = b.held[s.ref], nil
 	b.count--
 	s.state = slotPlayed
 	payload := *b.cur
@@ -569,9 +572,22 @@ func (b *Buffer) clearSlots() {
 // free gives back the payload of filled slot s, which the caller is
 // moving to another state.
 func (b *Buffer) free(s *slot) {
-	payloads.put(s.buf)
-	s.buf = nil
+	payloads.put(b.held[s.ref])
+	b.held[s.ref] = nil
 	b.count--
+}
+
+// keep records the payload of a slot being filled and returns its index
+// in held. The table grows to the most frames ever buffered at once.
+func (b *Buffer) keep(p *[]byte) uint32 {
+	for i, q := range b.held {
+		if q == nil {
+			b.held[i] = p
+			return uint32(i)
+		}
+	}
+	b.held = append(b.held, p)
+	return uint32(len(b.held) - 1)
 }
 
 // Reset empties the buffer and forgets the stream's timeline, for a new
