@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // memCase is a buffer configuration whose retained memory is measured.
@@ -72,5 +73,88 @@ func BenchmarkRetained(b *testing.B) {
 			}
 			b.ReportMetric(per, "B/buffer")
 		})
+	}
+}
+
+// footprint returns the bytes b and its concealer retain, counted from
+// sizes and capacities (without the allocator's rounding), and how many
+// payloads b holds.
+func footprint(b *Buffer) (bytes, payloads int) {
+	const sliceHeader = int(unsafe.Sizeof([]byte(nil))) // the pooled *[]byte
+	bytes = int(unsafe.Sizeof(*b)) +
+		cap(b.slots)*int(unsafe.Sizeof(slot{})) +
+		cap(b.est.hist)*int(unsafe.Sizeof(float64(0))) +
+		cap(b.held)*int(unsafe.Sizeof((*[]byte)(nil)))
+	for _, p := range append(b.held[:len(b.held):len(b.held)], b.cur, b.oorBuf) {
+		if p != nil {
+			bytes += sliceHeader + cap(*p)
+			payloads++
+		}
+	}
+	plc := func(p *PLC) int {
+		n := cap(p.hist) * 2
+		if p.frozenBuf != nil {
+			n += sliceHeader + cap(p.frozen)*2
+		}
+		return n
+	}
+	switch c := b.cfg.Concealer.(type) {
+	case *G711PLC:
+		bytes += int(unsafe.Sizeof(*c)) + plc(&c.plc)
+	case *PLC:
+		bytes += int(unsafe.Sizeof(*c)) + plc(c)
+	}
+	return bytes, payloads
+}
+
+// TestFootprint checks what a G.711 buffer retains in steady state, and
+// that it gives all its payload storage back once the stream stops or on
+// Reset.
+func TestFootprint(t *testing.T) {
+	payload := make([]byte, 160)
+	for name, c := range map[string]struct {
+		cfg   Config
+		limit int
+	}{
+		"g711":     {Config{}, 4096},
+		"g711-plc": {Config{Concealer: NewG711PLC(Ulaw)}, 5120},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := mustNew(t, c.cfg)
+			feed(b, payload, 160, 50)
+			bytes, held := footprint(b)
+			t.Logf("%d bytes, %d payloads, %+v", bytes, held, b.Stats())
+			if held < 3 || held > 6 {
+				t.Errorf("%d payloads held in steady state, want 3 to 6", held)
+			}
+			if bytes > c.limit {
+				t.Errorf("%d bytes retained in steady state, want at most %d", bytes, c.limit)
+			}
+			// The stream stops: the buffer plays out, then is silent.
+			for k := 50; k < 70; k++ {
+				b.Pop(t0.Add(time.Duration(k)*frame + 5*time.Millisecond))
+			}
+			if _, held := footprint(b); held != 0 {
+				t.Errorf("%d payloads held after the stream stopped", held)
+			}
+			feed(b, payload, 160, 50)
+			b.Reset()
+			if _, held := footprint(b); held != 0 {
+				t.Errorf("%d payloads held after Reset", held)
+			}
+		})
+	}
+}
+
+// TestRetainedHeap measures the live heap of 1000 buffers in steady state
+// (the limits are generous; BenchmarkRetained reports the figures).
+func TestRetainedHeap(t *testing.T) {
+	limits := map[string]float64{"g711": 5 << 10, "g711-plc": 6 << 10, "slin16-plc": 10 << 10}
+	for _, c := range memCases {
+		per := retainedPerBuffer(t, c, 1000)
+		t.Logf("%s: %.0f bytes per buffer", c.name, per)
+		if per > limits[c.name] {
+			t.Errorf("%s: %.0f bytes per buffer, want at most %.0f", c.name, per, limits[c.name])
+		}
 	}
 }
