@@ -24,6 +24,10 @@ import (
 // Unlike Appendix I it adds no algorithmic delay: the start of a
 // concealment is not overlap-added into audio already played.
 //
+// A PLC keeps the last 45 ms of signal (720 bytes at 8 kHz) and, only
+// while an erasure lasts, a copy of it taken from a pool shared by all
+// concealers.
+//
 // A PLC implements [Concealer] and is not safe for concurrent use. Use
 // [NewG711PLC] for µ-law or A-law payloads.
 type PLC struct {
