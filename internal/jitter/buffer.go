@@ -217,15 +217,17 @@ func (b *Buffer) confirms(seq uint16, ts uint32) bool {
 func (b *Buffer) dropCandidate() {
 	if b.oorValid {
 		b.stats.Invalid++
+		b.forgetCandidate()
 	}
-	b.forgetCandidate()
 }
 
 // forgetCandidate discards a held out-of-range packet, if any.
 func (b *Buffer) forgetCandidate() {
 	b.oorValid = false
-	payloads.put(b.oorBuf)
-	b.oorBuf = nil
+	if b.oorBuf != nil {
+		payloads.put(b.oorBuf)
+		b.oorBuf = nil
+	}
 }
 
 // hold returns storage holding a copy of payload. It recycles the frame
@@ -284,8 +286,10 @@ func (b *Buffer) Pop(now time.Time) ([]byte, Status) {
 
 // releaseCur gives back the storage of the frame the last Pop returned.
 func (b *Buffer) releaseCur() {
-	payloads.put(b.cur)
-	b.cur = nil
+	if b.cur != nil {
+		payloads.put(b.cur)
+		b.cur = nil
+	}
 }
 
 func (b *Buffer) pop(now time.Time) ([]byte, Status) {

@@ -53,7 +53,9 @@ func (c *G711PLC) Good(frame []byte) {
 		f := frame[off:min(off+chunk, len(frame))]
 		s := buf[:len(f)]
 		c.decode(s, f)
-		c.encode(f[:c.plc.crossFade(s, off, fade)], s)
+		if off < fade {
+			c.encode(f[:c.plc.crossFade(s, off, fade)], s)
+		}
 		c.plc.push(s)
 	}
 	c.plc.endErasure()

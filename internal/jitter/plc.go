@@ -96,8 +96,10 @@ func (p *PLC) Good(frame []byte) {
 		for i := range s {
 			s[i] = int16(binary.LittleEndian.Uint16(f[2*i:]))
 		}
-		for i := range p.crossFade(s, off, fade) {
-			binary.LittleEndian.PutUint16(f[2*i:], uint16(s[i]))
+		if off < fade {
+			for i := range p.crossFade(s, off, fade) {
+				binary.LittleEndian.PutUint16(f[2*i:], uint16(s[i]))
+			}
 		}
 		p.push(s)
 	}
@@ -151,8 +153,10 @@ func (p *PLC) crossFade(s []int16, off, fade int) int {
 
 func (p *PLC) endErasure() {
 	p.erasing = false
-	samples.put(p.frozenBuf)
-	p.frozenBuf, p.frozen = nil, nil
+	if p.frozenBuf != nil {
+		samples.put(p.frozenBuf)
+		p.frozenBuf, p.frozen = nil, nil
+	}
 }
 
 // startErasure begins an erasure unless one is in progress. Then synth
