@@ -12,12 +12,14 @@ const (
 	slotPlayed           // its frame was played (or dropped); kept to spot duplicates
 )
 
+// slot is one frame of the ring. It holds no pointer, so the ring is 16
+// bytes a frame that the garbage collector need not scan.
 type slot struct {
 	fi     int64 // frame index
-	n      int   // payload length
 	seq    uint16
 	state  slotState
 	marker bool
+	ref    uint32 // while slotFilled, the index of its payload in Buffer.held
 }
 
 // Playout policy constants, in frames unless noted.
@@ -40,12 +42,12 @@ type Buffer struct {
 	frame      time.Duration // cfg.FrameDuration
 	slots      []slot
 	mask       int64
-	data       []byte // len(slots) * cfg.MaxPayload
-	scratch    []byte // concealment output
-	concealMax int    // frames
-	warmup     int    // packets before the measured target is trusted
-	dropHold   int    // frames of excess delay before a drop while talking
-	dropEvery  int    // frames between drops while talking
+	held       []*[]byte // payloads of filled slots, from payloads; nil entries are free
+	cur        *[]byte   // what the last Pop returned, from payloads
+	concealMax int       // frames
+	warmup     int       // packets before the measured target is trusted
+	dropHold   int       // frames of excess delay before a drop while talking
+	dropEvery  int       // frames between drops while talking
 
 	est estimator
 
@@ -65,9 +67,9 @@ type Buffer struct {
 
 	// Playout state.
 	talk        bool // the last frames were audio, not silence
-	missRun     int  // consecutive missing frames
-	lastSeq     uint16
 	havePlayed  bool
+	lastSeq     uint16
+	missRun     int // consecutive missing frames
 	lastLen     int // length of the last good frame
 	highRun     int // consecutive pops with delay well above target
 	sinceDrop   int
@@ -81,15 +83,15 @@ type Buffer struct {
 	oorSeq     uint16
 	oorTS      uint32
 	oorArrival time.Time
-	oorPayload []byte // cfg.MaxPayload bytes of storage
-	oorLen     int
+	oorBuf     *[]byte // its payload, from payloads
 
 	stats Stats
 }
 
-// New returns a buffer configured by cfg, with all packet storage
-// preallocated. It returns an error wrapping [ErrInvalidConfig] for
-// impossible settings.
+// New returns a buffer configured by cfg. Payload storage is taken from a
+// pool shared by all buffers as packets arrive and given back as frames
+// are played, so an idle buffer holds no payloads. New returns an error
+// wrapping [ErrInvalidConfig] for impossible settings.
 func New(cfg Config) (*Buffer, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -109,9 +111,6 @@ func New(cfg Config) (*Buffer, error) {
 		frame:      frame,
 		slots:      make([]slot, n),
 		mask:       int64(n - 1),
-		data:       make([]byte, n*cfg.MaxPayload),
-		scratch:    make([]byte, cfg.MaxPayload),
-		oorPayload: make([]byte, cfg.MaxPayload),
 		concealMax: max(1, int((cfg.ConcealLimit+frame-1)/frame)),
 		warmup:     max(1, perSecond),
 		dropHold:   max(1, perSecond),
@@ -161,13 +160,14 @@ func (b *Buffer) Push(seq uint16, ts uint32, arrival time.Time, payload []byte, 
 		case b.confirms(seq, ts):
 			b.oorValid = false
 			b.splice(b.oorSeq, b.oorTS)
-			b.store(b.oorSeq, b.oorTS, b.oorArrival, b.oorPayload[:b.oorLen], b.oorMarker)
+			b.store(b.oorSeq, b.oorTS, b.oorArrival, b.oorBuf, b.oorMarker)
+			b.oorBuf = nil
 		default:
 			// Hold it until the next packet confirms the jump.
 			b.dropCandidate()
 			b.oorValid, b.oorMarker = true, marker
 			b.oorSeq, b.oorTS, b.oorArrival = seq, ts, arrival
-			b.oorLen = copy(b.oorPayload, payload)
+			b.oorBuf = b.hold(payload)
 			return
 		}
 		fi = b.index(b.unwrap(ts))
@@ -200,7 +200,7 @@ func (b *Buffer) Push(seq uint16, ts uint32, arrival time.Time, payload []byte, 
 			return
 		}
 	}
-	b.store(seq, ts, arrival, payload, marker)
+	b.store(seq, ts, arrival, b.hold(payload), marker)
 }
 
 // confirms reports whether a packet continues the held out-of-range
@@ -216,13 +216,36 @@ func (b *Buffer) confirms(seq uint16, ts uint32) bool {
 // dropCandidate discards a held out-of-range packet that was not confirmed.
 func (b *Buffer) dropCandidate() {
 	if b.oorValid {
-		b.oorValid = false
 		b.stats.Invalid++
+		b.forgetCandidate()
 	}
 }
 
-// store puts an in-range packet into its slot.
-func (b *Buffer) store(seq uint16, ts uint32, arrival time.Time, payload []byte, marker bool) {
+// forgetCandidate discards a held out-of-range packet, if any.
+func (b *Buffer) forgetCandidate() {
+	b.oorValid = false
+	if b.oorBuf != nil {
+		payloads.put(b.oorBuf)
+		b.oorBuf = nil
+	}
+}
+
+// hold returns storage holding a copy of payload. It recycles the frame
+// the last Pop returned, which is only valid until this Push.
+func (b *Buffer) hold(payload []byte) *[]byte {
+	p := b.cur
+	b.cur = nil
+	if p == nil || cap(*p) < len(payload) {
+		payloads.put(p)
+		p = payloads.get(len(payload))
+	}
+	*p = (*p)[:len(payload)]
+	copy(*p, payload)
+	return p
+}
+
+// store puts an in-range packet, whose payload is in buf, into its slot.
+func (b *Buffer) store(seq uint16, ts uint32, arrival time.Time, buf *[]byte, marker bool) {
 	fi := b.index(b.unwrap(ts))
 	s := &b.slots[fi&b.mask]
 	b.countSeq(seq)
@@ -232,12 +255,11 @@ func (b *Buffer) store(seq uint16, ts uint32, arrival time.Time, payload []byte,
 		b.head = fi // reordered before the first packet
 	}
 	if s.state == slotFilled {
-		b.count-- // a stale frame from a previous lap
+		b.free(s) // a stale frame from a previous lap
 	}
-	off := int(fi&b.mask) * b.cfg.MaxPayload
 	*s = slot{
 		fi:     fi,
-		n:      copy(b.data[off:off+b.cfg.MaxPayload], payload),
+		ref:    b.keep(buf),
 		seq:    seq,
 		state:  slotFilled,
 		marker: marker,
@@ -255,6 +277,22 @@ func (b *Buffer) store(seq uint16, ts uint32, arrival time.Time, payload []byte,
 // to keep it. It is nil for Silence and NotYet, and for Concealed when no
 // Concealer is configured.
 func (b *Buffer) Pop(now time.Time) ([]byte, Status) {
+	p, st := b.pop(now)
+	if p == nil {
+		b.releaseCur()
+	}
+	return p, st
+}
+
+// releaseCur gives back the storage of the frame the last Pop returned.
+func (b *Buffer) releaseCur() {
+	if b.cur != nil {
+		payloads.put(b.cur)
+		b.cur = nil
+	}
+}
+
+func (b *Buffer) pop(now time.Time) ([]byte, Status) {
 	if !b.synced {
 		return nil, NotYet
 	}
@@ -298,8 +336,8 @@ func (b *Buffer) frameAt(s *slot, d, target time.Duration) ([]byte, Status) {
 	case d > b.cfg.MaxDelay+b.frame || (b.highRun >= b.dropHold && b.sinceDrop >= b.dropEvery):
 		// Too much delay: drop this frame if the next one is here.
 		if n := b.filledAt(b.head + 1); n != nil {
+			b.free(s)
 			s.state = slotPlayed
-			b.count--
 			b.head++
 			b.stats.Adjustments++
 			b.sinceDrop, b.highRun = 0, 0
@@ -357,20 +395,32 @@ func (b *Buffer) conceal() ([]byte, Status) {
 	if b.cfg.Concealer == nil || b.lastLen == 0 {
 		return nil, Concealed
 	}
-	return b.cfg.Concealer.Conceal(b.scratch[:b.lastLen]), Concealed
+	// The concealment goes into the storage of the frame the last Pop
+	// returned (normally the last good frame), or new storage; cleared,
+	// so a concealer that leaves bytes unwritten (an odd byte of slin)
+	// shows no stale audio.
+	if b.cur == nil || cap(*b.cur) < b.lastLen {
+		b.releaseCur()
+		b.cur = payloads.get(b.lastLen)
+	}
+	dst := (*b.cur)[:b.lastLen]
+	clear(dst)
+	*b.cur = dst
+	return b.cfg.Concealer.Conceal(dst), Concealed
 }
 
 func (b *Buffer) play(s *slot) ([]byte, Status) {
-	off := int(s.fi&b.mask) * b.cfg.MaxPayload
-	payload := b.data[off : off+s.n]
+	b.releaseCur()
+	b.cur, b.held[s.ref] = b.held[s.ref], nil
+	b.count--
+	s.state = slotPlayed
+	payload := *b.cur
 	if b.cfg.Concealer != nil {
 		b.cfg.Concealer.Good(payload)
 	}
-	s.state = slotPlayed
-	b.count--
 	b.head = s.fi + 1
 	b.talk, b.missRun = true, 0
-	b.lastSeq, b.havePlayed, b.lastLen, b.lastFi = s.seq, true, s.n, s.fi
+	b.lastSeq, b.havePlayed, b.lastLen, b.lastFi = s.seq, true, len(payload), s.fi
 	b.stats.Played++
 	return payload, Normal
 }
@@ -476,7 +526,8 @@ func (b *Buffer) sync(seq uint16, ts uint32, arrival time.Time) {
 	b.epoch, b.epochExt = arrival, ext
 	b.seqHigh, b.seqFirst, b.seqRecv = int64(seq), int64(seq), 0
 	b.talk, b.missRun, b.havePlayed, b.lastFi = false, 0, false, -1
-	b.highRun, b.lateRun, b.oorValid = 0, 0, false
+	b.highRun, b.lateRun = 0, 0
+	b.forgetCandidate()
 	b.est.resetTiming()
 }
 
@@ -514,9 +565,33 @@ func (b *Buffer) clear() {
 
 func (b *Buffer) clearSlots() {
 	for i := range b.slots {
-		b.slots[i].state = slotEmpty
+		s := &b.slots[i]
+		if s.state == slotFilled {
+			b.free(s)
+		}
+		s.state = slotEmpty
 	}
-	b.count = 0
+}
+
+// free gives back the payload of filled slot s, which the caller is
+// moving to another state.
+func (b *Buffer) free(s *slot) {
+	payloads.put(b.held[s.ref])
+	b.held[s.ref] = nil
+	b.count--
+}
+
+// keep records the payload of a slot being filled and returns its index
+// in held. The table grows to the most frames ever buffered at once.
+func (b *Buffer) keep(p *[]byte) uint32 {
+	for i, q := range b.held {
+		if q == nil {
+			b.held[i] = p
+			return uint32(i)
+		}
+	}
+	b.held = append(b.held, p)
+	return uint32(len(b.held) - 1)
 }
 
 // Reset empties the buffer and forgets the stream's timeline, for a new
@@ -526,6 +601,8 @@ func (b *Buffer) clearSlots() {
 // same.
 func (b *Buffer) Reset() {
 	b.clear()
+	b.releaseCur()
+	b.forgetCandidate()
 	b.synced, b.started = false, false
 }
 

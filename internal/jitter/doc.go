@@ -69,9 +69,13 @@
 //
 // # Ownership and concurrency
 //
-// Push copies the payload into storage allocated by [New]; in steady state
-// neither Push nor Pop allocates. The slice Pop returns aliases that
-// storage and is valid until the next call on the buffer. A Buffer and its
+// Push copies the payload into storage taken from a pool shared by all
+// buffers, in size classes, and the buffer gives it back once the frame
+// has been played or dropped, so a buffer's memory follows the frames it
+// holds rather than the frames it could hold; in steady state neither Push
+// nor Pop allocates. The slice Pop returns aliases that storage and is
+// valid until the next call on the buffer (the next Push may reuse it for
+// the packet it stores). A Buffer and its
 // Concealer are single-goroutine types with no locks: the goroutine that
 // owns the stream calls Push, Pop, Reset and Stats; if arrivals and the
 // media clock run on different goroutines, the owner serialises them with

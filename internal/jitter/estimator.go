@@ -23,16 +23,16 @@ type estimator struct {
 	total float64
 	n     int // samples seen
 
-	dirty  bool
-	cached time.Duration
+	dirty    bool // cached is stale
+	haveMin  bool // curMin, prevMin and curStart are set
+	haveLast bool // lastR is set
+	cached   time.Duration
 
 	curMin, prevMin int64 // sliding minimum of r, ns
 	curStart        int64 // arrival (ns) that opened the current block
-	haveMin         bool
 
-	lastR    int64 // RFC 3550 jitter
-	haveLast bool
-	jitter   float64
+	lastR  int64 // RFC 3550 jitter
+	jitter float64
 }
 
 const (

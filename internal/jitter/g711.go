@@ -29,15 +29,16 @@ func (l Law) String() string {
 // signed linear and encoding the concealment back. It works at 8000 Hz.
 // A G711PLC implements [Concealer] and is not safe for concurrent use.
 type G711PLC struct {
-	law    Law
-	plc    *PLC
-	linear []int16
+	law Law
+	plc PLC
 }
 
 // NewG711PLC returns a concealer for payloads in law. An unknown law is
 // treated as µ-law.
 func NewG711PLC(law Law) *G711PLC {
-	return &G711PLC{law: law, plc: NewPLC(8000), linear: make([]int16, 160)}
+	c := &G711PLC{law: law}
+	c.plc.init(8000)
+	return c
 }
 
 // Law returns the companding law the concealer was made for.
@@ -46,17 +47,30 @@ func (c *G711PLC) Law() Law { return c.law }
 // Good records a G.711 frame about to be played; after an erasure it
 // cross-fades the start of frame with the concealment, in place.
 func (c *G711PLC) Good(frame []byte) {
-	s := c.buf(len(frame))
-	c.decode(s, frame)
-	n := c.plc.good(s)
-	c.encode(frame[:n], s)
+	var buf [chunk]int16
+	fade := c.plc.fadeIn(len(frame))
+	for off := 0; off < len(frame); off += chunk {
+		f := frame[off:min(off+chunk, len(frame))]
+		s := buf[:len(f)]
+		c.decode(s, f)
+		if off < fade {
+			c.encode(f[:c.plc.crossFade(s, off, fade)], s)
+		}
+		c.plc.push(s)
+	}
+	c.plc.endErasure()
 }
 
 // Conceal fills dst with G.711 concealment and returns it.
 func (c *G711PLC) Conceal(dst []byte) []byte {
-	s := c.buf(len(dst))
-	c.plc.conceal(s)
-	c.encode(dst, s)
+	var buf [chunk]int16
+	c.plc.startErasure()
+	for off := 0; off < len(dst); off += chunk {
+		d := dst[off:min(off+chunk, len(dst))]
+		s := buf[:len(d)]
+		c.plc.synth(s)
+		c.encode(d, s)
+	}
 	return dst
 }
 
@@ -87,10 +101,3 @@ func (c *G711PLC) encode(dst []byte, src []int16) {
 
 // Reset forgets the signal history.
 func (c *G711PLC) Reset() { c.plc.Reset() }
-
-func (c *G711PLC) buf(n int) []int16 {
-	if cap(c.linear) < n {
-		c.linear = make([]int16, n)
-	}
-	return c.linear[:n]
-}

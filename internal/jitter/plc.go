@@ -24,14 +24,22 @@ import (
 // Unlike Appendix I it adds no algorithmic delay: the start of a
 // concealment is not overlap-added into audio already played.
 //
+// A PLC keeps the last 45 ms of signal (720 bytes at 8 kHz) and, only
+// while an erasure lasts, a copy of it taken from a pool shared by all
+// concealers.
+//
 // A PLC implements [Concealer] and is not safe for concurrent use. Use
 // [NewG711PLC] for µ-law or A-law payloads.
 type PLC struct {
 	rate       int
 	minP, maxP int     // pitch search range, samples
 	hist       []int16 // the last len(hist) samples played, good or synthetic
-	frozen     []int16 // hist as it was when the current erasure began
 	tenMs      int     // samples in 10 ms
+
+	// During an erasure, hist as it was when the erasure began: storage
+	// from the samples pool, held only while erasing.
+	frozen    []int16
+	frozenBuf *[]int16
 
 	erasing bool
 	pitch   int
@@ -43,29 +51,33 @@ type PLC struct {
 	fadeLen  int
 	oldPer   int // periods of the old stretch
 	oldPos   int
-
-	buf []int16 // sample scratch for the byte interface
 }
 
 // NewPLC returns a concealer for signed-linear audio sampled at rate
 // (8000 when rate <= 0). Its cost and tuning follow G.711 Appendix I at
 // 8000 Hz; higher rates work, with proportionally more computation.
 func NewPLC(rate int) *PLC {
+	p := new(PLC)
+	p.init(rate)
+	return p
+}
+
+func (p *PLC) init(rate int) {
 	if rate <= 0 {
 		rate = 8000
 	}
-	p := &PLC{
-		rate:  rate,
-		minP:  rate / 400, // 400 Hz
-		maxP:  rate * 15 / 1000,
-		tenMs: rate / 100,
-	}
-	// Three periods plus a quarter for the cross-fades (48.75 ms at 8 kHz).
-	p.hist = make([]int16, 3*p.maxP+p.maxP/4)
-	p.frozen = make([]int16, len(p.hist))
-	p.buf = make([]int16, rate/50)
-	return p
+	p.rate = rate
+	p.minP = rate / 400 // 400 Hz
+	p.maxP = rate * 15 / 1000
+	p.tenMs = rate / 100
+	// The longest stretch repeated, three periods (45 ms at 8 kHz), which
+	// also holds the pitch search's window (20 ms) and longest lag.
+	p.hist = make([]int16, 3*p.maxP)
 }
+
+// chunk is how many samples the byte interfaces convert at a time, in an
+// array on the stack, so a concealer keeps no sample scratch.
+const chunk = 160
 
 var (
 	_ Concealer = (*PLC)(nil)
@@ -76,24 +88,36 @@ var (
 // played. After an erasure it cross-fades the start of frame with the
 // synthetic signal, in place.
 func (p *PLC) Good(frame []byte) {
-	s := p.samples(len(frame) / 2)
-	for i := range s {
-		s[i] = int16(binary.LittleEndian.Uint16(frame[2*i:]))
-	}
-	if n := p.good(s); n > 0 {
-		for i := range n {
-			binary.LittleEndian.PutUint16(frame[2*i:], uint16(s[i]))
+	var buf [chunk]int16
+	n := len(frame) / 2
+	fade := p.fadeIn(n)
+	for off := 0; off < n; off += chunk {
+		s, f := buf[:min(chunk, n-off)], frame[2*off:]
+		for i := range s {
+			s[i] = int16(binary.LittleEndian.Uint16(f[2*i:]))
 		}
+		if off < fade {
+			for i := range p.crossFade(s, off, fade) {
+				binary.LittleEndian.PutUint16(f[2*i:], uint16(s[i]))
+			}
+		}
+		p.push(s)
 	}
+	p.endErasure()
 }
 
 // Conceal fills dst (little-endian signed linear) with the continuation
 // of the concealment and returns it.
 func (p *PLC) Conceal(dst []byte) []byte {
-	s := p.samples(len(dst) / 2)
-	p.conceal(s)
-	for i, v := range s {
-		binary.LittleEndian.PutUint16(dst[2*i:], uint16(v))
+	var buf [chunk]int16
+	n := len(dst) / 2
+	p.startErasure()
+	for off := 0; off < n; off += chunk {
+		s, d := buf[:min(chunk, n-off)], dst[2*off:]
+		p.synth(s)
+		for i, v := range s {
+			binary.LittleEndian.PutUint16(d[2*i:], uint16(v))
+		}
 	}
 	return dst
 }
@@ -101,42 +125,55 @@ func (p *PLC) Conceal(dst []byte) []byte {
 // Reset forgets the signal history.
 func (p *PLC) Reset() {
 	clear(p.hist)
-	p.erasing = false
+	p.endErasure()
 }
 
-func (p *PLC) samples(n int) []int16 {
-	if cap(p.buf) < n {
-		p.buf = make([]int16, n)
-	}
-	return p.buf[:n]
-}
-
-// good processes a good frame and returns how many leading samples of s it
-// modified.
-func (p *PLC) good(s []int16) int {
-	n := 0
-	if p.erasing {
-		steps := max(1, (p.erased+p.tenMs-1)/p.tenMs) // 10 ms steps erased
-		n = min(len(s), p.tenMs, p.tenMs*2/5*steps)
-		for i := range n {
-			w := float64(i+1) / float64(n+1)
-			syn := float64(p.next())
-			s[i] = clamp16(w*float64(s[i]) + (1-w)*syn)
-		}
-		p.erasing = false
-	}
-	p.push(s)
-	return n
-}
-
-// conceal synthesises len(s) samples.
-func (p *PLC) conceal(s []int16) {
+// A good frame of n samples is processed in chunks: fadeIn returns how
+// many of its leading samples cross-fade from the concealment, crossFade
+// applies that to each chunk s starting at sample off and returns how many
+// samples of s it modified, push records each chunk, and endErasure ends
+// the erasure.
+func (p *PLC) fadeIn(n int) int {
 	if !p.erasing {
-		p.erasing = true
-		p.pitch = p.findPitch()
-		copy(p.frozen, p.hist)
-		p.periods, p.pos, p.erased, p.fadeLeft = 1, 0, 0, 0
+		return 0
 	}
+	steps := max(1, (p.erased+p.tenMs-1)/p.tenMs) // 10 ms steps erased
+	return min(n, p.tenMs, p.tenMs*2/5*steps)
+}
+
+func (p *PLC) crossFade(s []int16, off, fade int) int {
+	m := max(0, min(len(s), fade-off))
+	for i := range m {
+		w := float64(off+i+1) / float64(fade+1)
+		syn := float64(p.next())
+		s[i] = clamp16(w*float64(s[i]) + (1-w)*syn)
+	}
+	return m
+}
+
+func (p *PLC) endErasure() {
+	p.erasing = false
+	if p.frozenBuf != nil {
+		samples.put(p.frozenBuf)
+		p.frozenBuf, p.frozen = nil, nil
+	}
+}
+
+// startErasure begins an erasure unless one is in progress. Then synth
+// synthesises the samples of s, in chunks.
+func (p *PLC) startErasure() {
+	if p.erasing {
+		return
+	}
+	p.erasing = true
+	p.pitch = p.findPitch()
+	p.frozenBuf = samples.get(len(p.hist))
+	p.frozen = *p.frozenBuf
+	copy(p.frozen, p.hist)
+	p.periods, p.pos, p.erased, p.fadeLeft = 1, 0, 0, 0
+}
+
+func (p *PLC) synth(s []int16) {
 	for i := range s {
 		s[i] = p.next()
 	}
