@@ -33,6 +33,7 @@ func newMediaRig(tb testing.TB, mods ...func(*sdp.Media)) *mediaRig {
 	tb.Helper()
 	d := &Driver{log: slog.New(slog.DiscardHandler)}
 	c := newCall(d, true, "rig")
+	c.running.Store(true) // no mailbox goroutine: the test plays the mailbox
 	io, err := mediaio.New(mediaio.Config{Workers: 1})
 	if err != nil {
 		tb.Fatal(err)
