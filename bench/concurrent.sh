@@ -33,6 +33,9 @@ echo "pbx at $calls concurrent calls: $(report_pbx "$t0" 10 | head -1)"
 echo "kernel UDP over those 10 s (all sockets, PBX and SIPp): $(udp_loss "$udp0" "$(udp_counters)")"
 echo "datagrams dropped on the PBX's full RTP socket buffers since the calls started: $(pbx_socket_drops)"
 pbx_cli show rtp > "$out/rtp-live.txt" 2>&1 || true
+if [ -n "${CPU_PROFILE:-}" ]; then # a 10 s CPU profile after the measurement window
+	curl -s "http://127.0.0.1:${PPROF_PORT:-6061}/debug/pprof/profile?seconds=10" -o "$out/cpu.pprof" || true
+fi
 wait $sipp_pid || echo "sipp exit $? (failed calls)"
 echo "RTP over all calls, as the PBX counted it (lost = sequence gaps in what it received):"
 pbx_cli show rtp 2>&1 | sed 's/^/  /' || true
