@@ -24,3 +24,10 @@ if [ -s "$out/rtt.csv" ]; then
 fi
 report_pbx "$t0" "$secs"
 echo "results in $out"
+# What the PBX holds once the calls are over and sipgo's transactions
+# have expired (64*T1 = 32 s): goroutines, live channels, RSS and the heap
+# after a collection.
+sleep 35
+curl -s "http://127.0.0.1:${PPROF_PORT:-6061}/debug/pprof/heap?gc=1" -o "$out/heap.pprof" || true
+curl -s "http://127.0.0.1:${PPROF_PORT:-6061}/debug/pprof/goroutine?debug=1" -o "$out/goroutines.txt" || true
+echo "35 s after the run: $(head -1 "$out/goroutines.txt" 2>/dev/null), $(pbx_cli channels 2>/dev/null | grep -c / || true) channels, rss $(rss_kib) KiB"
