@@ -42,6 +42,18 @@ type StreamStats struct {
 	// SendDropped counts frames the stream did not send (a format it did
 	// not negotiate, too large, audio during a DTMF event).
 	SendDropped uint64 `json:"send_dropped"`
+	// JitterBuffer is set while the stream's audio goes through an
+	// adaptive jitter buffer; the Jitter* fields are then its target and
+	// current playout delay and its counters: frames concealed (packet
+	// loss concealment), packets discarded as late or duplicate, frames
+	// dropped or inserted to steer the delay.
+	JitterBuffer    bool    `json:"jitter_buffer,omitempty"`
+	JitterTargetMS  float64 `json:"jitter_target_ms,omitempty"`
+	JitterDelayMS   float64 `json:"jitter_delay_ms,omitempty"`
+	JitterConcealed uint64  `json:"jitter_concealed,omitempty"`
+	JitterLate      uint64  `json:"jitter_late,omitempty"`
+	JitterDuplicate uint64  `json:"jitter_duplicate,omitempty"`
+	JitterAdjusts   uint64  `json:"jitter_adjusts,omitempty"`
 }
 
 // LossPercent returns the share of the far end's packets that were lost,
@@ -87,6 +99,11 @@ type RTPTotals struct {
 	ControlDropped uint64 `json:"control_dropped"`
 	Foreign        uint64 `json:"foreign"`
 	Invalid        uint64 `json:"invalid"`
+	// Concealed, Late and Adjusts sum the jitter buffers' frames
+	// concealed, packets discarded as late, and delay adjustments.
+	Concealed uint64 `json:"concealed"`
+	Late      uint64 `json:"late"`
+	Adjusts   uint64 `json:"adjusts"`
 	// MaxJitterMS and MaxRTTMS are the worst stream's.
 	MaxJitterMS float64 `json:"max_jitter_ms"`
 	MaxRTTMS    float64 `json:"max_rtt_ms"`
@@ -106,6 +123,9 @@ func (t *RTPTotals) add(m *MediaStats) {
 		t.SendDropped += s.SendDropped
 		t.Foreign += s.Foreign
 		t.Invalid += s.Invalid
+		t.Concealed += s.JitterConcealed
+		t.Late += s.JitterLate
+		t.Adjusts += s.JitterAdjusts
 		t.MaxJitterMS = max(t.MaxJitterMS, s.JitterMS)
 		t.MaxRTTMS = max(t.MaxRTTMS, s.RTTMS)
 	}

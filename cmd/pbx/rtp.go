@@ -43,7 +43,10 @@ func controlStats(ch *channel.Channel) (control.MediaStats, bool) {
 			RemoteJitterMS: millis(x.RemoteJitter), RTTMS: millis(x.RTT),
 			Foreign: x.Foreign, Invalid: x.Invalid,
 			RTCPReceived: x.RTCP, RTCPSent: x.RTCPSent,
-			SendDropped: x.SendDropped,
+			SendDropped:  x.SendDropped,
+			JitterBuffer: x.JitterBuffer, JitterTargetMS: millis(x.JitterTarget), JitterDelayMS: millis(x.JitterDelay),
+			JitterConcealed: x.JitterConcealed, JitterLate: x.JitterLate,
+			JitterDuplicate: x.JitterDuplicate, JitterAdjusts: x.JitterAdjusts,
 		}
 	}
 	if q, ok := ch.Tech().(sipQueueDrops); ok {
@@ -109,6 +112,12 @@ func writeChannel(out io.Writer, c control.ChannelInfo) error {
 		fmt.Fprintf(w, "  Foreign:\t%d\n", s.Foreign)
 		fmt.Fprintf(w, "  Invalid:\t%d\n", s.Invalid)
 		fmt.Fprintf(w, "  Send dropped:\t%d\n", s.SendDropped)
+		if s.JitterBuffer {
+			fmt.Fprintf(w, "  Jitter buffer:\ttarget %.0f ms, delay %.0f ms\n", s.JitterTargetMS, s.JitterDelayMS)
+			fmt.Fprintf(w, "  Concealed:\t%d frames\n", s.JitterConcealed)
+			fmt.Fprintf(w, "  Late/duplicate:\t%d / %d packets\n", s.JitterLate, s.JitterDuplicate)
+			fmt.Fprintf(w, "  Delay adjusts:\t%d frames\n", s.JitterAdjusts)
+		}
 	}
 	fmt.Fprintf(w, "Queue dropped:\t%d media, %d control\n", c.Stats.QueueDropped, c.Stats.ControlDropped)
 	return w.Flush()
@@ -171,6 +180,9 @@ func writeRTPReport(out io.Writer, rep control.RTPReport) error {
 	row("Control dropped", l.ControlDropped, e.ControlDropped)
 	row("Foreign", l.Foreign, e.Foreign)
 	row("Invalid", l.Invalid, e.Invalid)
+	row("Concealed", l.Concealed, e.Concealed)
+	row("Late", l.Late, e.Late)
+	row("Delay adjusts", l.Adjusts, e.Adjusts)
 	row("Max jitter", fmt.Sprintf("%.1f ms", l.MaxJitterMS), fmt.Sprintf("%.1f ms", e.MaxJitterMS))
 	row("Max RTT", fmt.Sprintf("%.1f ms", l.MaxRTTMS), fmt.Sprintf("%.1f ms", e.MaxRTTMS))
 	_, err := io.WriteString(out, b.String())

@@ -43,6 +43,8 @@ func TestControlStatsConvertsSIPCounters(t *testing.T) {
 		Foreign: 1, Invalid: 2, RTCP: 3, RTCPSent: 4, SendDropped: 5,
 		Lost: 6, Jitter: 1500 * time.Microsecond,
 		RemoteFractionLost: 0.5, RemoteLost: 8, RemoteJitter: 2 * time.Millisecond, RTT: 30 * time.Millisecond,
+		JitterBuffer: true, JitterTarget: 40 * time.Millisecond, JitterDelay: 45 * time.Millisecond,
+		JitterConcealed: 9, JitterLate: 10, JitterDuplicate: 11, JitterAdjusts: 12,
 	}}})
 	m, ok := controlStats(ch)
 	if !ok {
@@ -53,6 +55,8 @@ func TestControlStatsConvertsSIPCounters(t *testing.T) {
 		Foreign: 1, Invalid: 2, RTCPReceived: 3, RTCPSent: 4, SendDropped: 5,
 		Lost: 6, JitterMS: 1.5,
 		RemoteFractionLost: 0.5, RemoteLost: 8, RemoteJitterMS: 2, RTTMS: 30,
+		JitterBuffer: true, JitterTargetMS: 40, JitterDelayMS: 45,
+		JitterConcealed: 9, JitterLate: 10, JitterDuplicate: 11, JitterAdjusts: 12,
 	}
 	if len(m.Streams) != 1 || m.Streams[0] != want || m.QueueDropped != 7 || m.ControlDropped != 2 {
 		t.Errorf("controlStats = %+v,\nwant %+v with queue drops 7 and 2", m, want)

@@ -76,6 +76,20 @@ type jitterState struct {
 
 func (js *jitterState) interval() time.Duration { return time.Duration(js.ptime) * time.Millisecond }
 
+// fill copies the buffer's counters into st (any goroutine).
+func (js *jitterState) fill(st *StreamStats) {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	st.JitterBuffer = true
+	if js.jb == nil {
+		return // nothing received yet
+	}
+	b := js.jb.Stats()
+	st.JitterTarget, st.JitterDelay = b.TargetDelay, b.Delay
+	st.JitterConcealed, st.JitterLate = b.Concealed, b.Late
+	st.JitterDuplicate, st.JitterAdjusts = b.Discarded, b.Adjustments
+}
+
 // stop ends the playout; the timer is not running when it returns.
 func (js *jitterState) stop() { js.timer.Stop() }
 

@@ -59,6 +59,10 @@ func TestJitterBufferReorders(t *testing.T) {
 	if levels[9] != 0x19 || levels[10] != 0x1a {
 		t.Fatalf("after the concealed frame: %x", levels)
 	}
+	st := r.s.Stats()
+	if !st.JitterBuffer || st.JitterConcealed != 1 || st.JitterTarget <= 0 {
+		t.Errorf("jitter counters %+v, want the buffer on with one frame concealed", st)
+	}
 }
 
 // TestInboundEchoJitter: the echo test with the dialplan's jitter switch

@@ -208,6 +208,16 @@ type StreamStats struct {
 	RemoteLost         uint32
 	RemoteJitter       time.Duration
 	RTT                time.Duration
+
+	// JitterBuffer is set while the stream's jitter buffer is on (audio
+	// terminating in the PBX); the Jitter* fields are then its counters
+	// (internal/jitter.Stats): the target and current playout delay,
+	// frames concealed, packets discarded as late or duplicate, and
+	// frames dropped or inserted to steer the delay.
+	JitterBuffer                   bool
+	JitterTarget, JitterDelay      time.Duration
+	JitterConcealed, JitterLate    uint64
+	JitterDuplicate, JitterAdjusts uint64
 }
 
 type streamCounters struct {
@@ -324,6 +334,9 @@ func (s *rtpStream) Stats() StreamStats {
 		SendDropped:     s.stats.sendDropped.Load(),
 	}
 	s.receptionStats(&st)
+	if js := s.jb.Load(); js != nil {
+		js.fill(&st)
+	}
 	return st
 }
 
