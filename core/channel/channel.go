@@ -100,7 +100,7 @@ type Channel struct {
 	// queuedDone ends a Queued channel's registry wait group entry (at
 	// hangup); nil otherwise.
 	queuedDone func()
-	hungup   atomic.Bool
+	hungup     atomic.Bool
 
 	hooks hookLists
 
