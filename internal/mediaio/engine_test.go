@@ -245,13 +245,19 @@ func TestTimers(t *testing.T) {
 		far.Stop()
 
 		var ran atomic.Int32
-		st := w.Schedule(time.Now(), func(now time.Time) time.Time { ran.Add(1); return now.Add(time.Millisecond) })
-		for ran.Load() == 0 {
+		first := make(chan struct{}, 1)
+		st := w.Schedule(time.Now(), func(now time.Time) time.Time {
+			ran.Add(1)
 			select {
-			case <-time.After(time.Millisecond):
-			case <-time.After(testTimeout):
-				t.Fatal("periodic timer never ran")
+			case first <- struct{}{}:
+			default:
 			}
+			return now.Add(time.Millisecond)
+		})
+		select {
+		case <-first:
+		case <-time.After(testTimeout):
+			t.Fatal("periodic timer never ran")
 		}
 		st.Stop()
 		after := ran.Load()
