@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/tls"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -61,13 +62,22 @@ type Config struct {
 
 // SIP holds the SIP driver settings.
 type SIP struct {
-	UDP, TCP   string // listen addresses, "" disables
-	MediaIP    netip.Addr
-	RTPStart   int
-	RTPEnd     int
-	Realm      string
-	RTPTimeout time.Duration
-	Guest      string // context for unauthenticated callers, "" refuses them
+	UDP, TCP string // listen addresses, "" disables
+	// TLS (SIP over TLS), WS and WSS (SIP over WebSocket, plain and
+	// secure) are listen addresses too; "" (the default) disables them.
+	TLS, WS, WSS string
+	// TLSCert and TLSKey are the PEM certificate and key files of the tls
+	// and wss listeners, as written (relative to the file: see
+	// [Config.Resolve]); required when either listens.
+	TLSCert, TLSKey string
+	MediaIP         netip.Addr
+	RTPStart        int
+	RTPEnd          int
+	Realm           string
+	RTPTimeout      time.Duration
+	Guest           string // context for unauthenticated callers, "" refuses them
+
+	tlsPos, certPos Pos // where tls (or wss) and tls_cert were set
 }
 
 // Jitter holds jitter buffer settings for streams that terminate in the PBX.
@@ -143,7 +153,9 @@ func Default() *Config {
 	return c
 }
 
-// Load reads a configuration file; "" means the embedded default.
+// Load reads a configuration file; "" means the embedded default. Unlike
+// [Parse] it also reads the files the configuration names that must be
+// valid before the PBX starts: the TLS certificate and key.
 func Load(path string) (*Config, error) {
 	if path == "" {
 		return Default(), nil
@@ -153,7 +165,14 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	defer f.Close()
-	return Parse(path, f)
+	c, err := Parse(path, f)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkTLS(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // Resolve returns p relative to the configuration file's directory.
@@ -351,17 +370,31 @@ func (c *Config) parseGeneral(sec *section, fail failFunc) {
 func (c *Config) parseSIP(sec *section, fail failFunc) {
 	for _, l := range sec.lines {
 		switch l.key {
-		case "udp", "tcp":
+		case "udp", "tcp", "tls", "ws", "wss":
 			if l.value != "" {
 				if _, err := netip.ParseAddrPort(l.value); err != nil {
 					fail(l.pos, "%s must be ip:port: %v", l.key, err)
 				}
 			}
-			if l.key == "udp" {
+			switch l.key {
+			case "udp":
 				c.SIP.UDP = l.value
-			} else {
+			case "tcp":
 				c.SIP.TCP = l.value
+			case "tls":
+				c.SIP.TLS = l.value
+			case "ws":
+				c.SIP.WS = l.value
+			case "wss":
+				c.SIP.WSS = l.value
 			}
+			if (l.key == "tls" || l.key == "wss") && l.value != "" {
+				c.SIP.tlsPos = l.pos
+			}
+		case "tls_cert":
+			c.SIP.TLSCert, c.SIP.certPos = l.value, l.pos
+		case "tls_key":
+			c.SIP.TLSKey = l.value
 		case "media_ip":
 			a, err := netip.ParseAddr(l.value)
 			if err != nil {
@@ -382,6 +415,24 @@ func (c *Config) parseSIP(sec *section, fail failFunc) {
 			fail(l.pos, "unknown key %q in [%s]", l.key, sec.name)
 		}
 	}
+	if (c.SIP.TLS != "" || c.SIP.WSS != "") && (c.SIP.TLSCert == "" || c.SIP.TLSKey == "") {
+		fail(c.SIP.tlsPos, "tls and wss need tls_cert and tls_key (PEM certificate and key files)")
+	}
+	if c.SIP.UDP == "" && c.SIP.TCP == "" && c.SIP.TLS == "" && c.SIP.WS == "" && c.SIP.WSS == "" {
+		fail(sec.pos, "[%s] listens on no transport (set udp, tcp, tls, ws or wss)", sec.name)
+	}
+}
+
+// checkTLS loads the tls and wss listeners' key pair, so that a missing
+// or broken file is a configuration error at the tls_cert line.
+func (c *Config) checkTLS() error {
+	if c.SIP.TLS == "" && c.SIP.WSS == "" {
+		return nil
+	}
+	if _, err := tls.LoadX509KeyPair(c.Resolve(c.SIP.TLSCert), c.Resolve(c.SIP.TLSKey)); err != nil {
+		return &Error{Pos: c.SIP.certPos, Msg: fmt.Sprintf("tls_cert %s, tls_key %s: %v", c.SIP.TLSCert, c.SIP.TLSKey, err)}
+	}
+	return nil
 }
 
 func (c *Config) parseJitter(sec *section, fail failFunc) {

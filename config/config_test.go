@@ -2,10 +2,13 @@ package config
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pbx-dev/pbx/core/format"
+	"github.com/pbx-dev/pbx/internal/testcert"
 )
 
 func TestDefaultIsValidAndLoopbackOnly(t *testing.T) {
@@ -40,6 +43,10 @@ func TestErrorsHaveFileAndLine(t *testing.T) {
 		"pprof off loopback": {"[general]\npprof = 0.0.0.0:6060\n", "x.conf:2: pprof must listen on a loopback address"},
 		"bad log level":      {"[general]\nlog_level = loud\n", "x.conf:2: log_level must be"},
 		"range inverted":     {"[sip]\nrtp_start = 20000\nrtp_end = 10000\n", "rtp_start 20000 must be below rtp_end 10000"},
+		"tls without cert":   {"[sip]\ntls = 127.0.0.1:5061\ntls_key = k.pem\n", "x.conf:2: tls and wss need tls_cert and tls_key"},
+		"wss without key":    {"[sip]\ntls_cert = c.pem\nwss = 127.0.0.1:8089\n", "x.conf:3: tls and wss need tls_cert and tls_key"},
+		"bad ws address":     {"[sip]\nws = localhost:8088\n", "x.conf:2: ws must be ip:port"},
+		"no transport":       {"[sip]\nudp =\ntcp =\n", "x.conf:1: [sip] listens on no transport"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -109,5 +116,57 @@ func TestConsoleAndPluginSections(t *testing.T) {
 	}
 	if _, err := Parse("x.conf", strings.NewReader("[console]\nrate = 11025\n")); err == nil || !strings.Contains(err.Error(), "x.conf:2: rate must be") {
 		t.Fatalf("bad rate: %v", err)
+	}
+}
+
+func TestTLSAndWebSocketSettings(t *testing.T) {
+	c, err := Parse("x.conf", strings.NewReader("[sip]\nudp =\ntcp =\ntls = 127.0.0.1:5061\nws = 127.0.0.1:8088\nwss = 127.0.0.1:8089\ntls_cert = pbx.crt\ntls_key = pbx.key\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.SIP
+	if s.UDP != "" || s.TCP != "" || s.TLS != "127.0.0.1:5061" || s.WS != "127.0.0.1:8088" || s.WSS != "127.0.0.1:8089" ||
+		s.TLSCert != "pbx.crt" || s.TLSKey != "pbx.key" {
+		t.Fatalf("sip %+v", s)
+	}
+	if d := Default().SIP; d.TLS != "" || d.WS != "" || d.WSS != "" {
+		t.Fatalf("default listens on tls or websocket: %+v", d)
+	}
+}
+
+// TestLoadChecksTLSCertificate: Load reads the key pair (relative to the
+// configuration file) and reports a bad one at the tls_cert line.
+func TestLoadChecksTLSCertificate(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "pbx.conf")
+	write := func(name string, data []byte) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("pbx.conf", []byte("[sip]\ntls = 127.0.0.1:5061\ntls_cert = pbx.crt\ntls_key = pbx.key\n"))
+	_, err := Load(conf)
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), conf+":3: tls_cert pbx.crt, tls_key pbx.key: open ") {
+		t.Fatalf("missing files: %v", err)
+	}
+
+	certFile, keyFile, _ := testcert.Write(t, dir)
+	if err := os.Rename(certFile, filepath.Join(dir, "pbx.crt")); err != nil {
+		t.Fatal(err)
+	}
+	certPEM, err := os.ReadFile(filepath.Join(dir, "pbx.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("pbx.key", certPEM) // a certificate where the key belongs
+	if _, err := Load(conf); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), conf+":3: tls_cert") {
+		t.Fatalf("certificate as key: %v", err)
+	}
+	if err := os.Rename(keyFile, filepath.Join(dir, "pbx.key")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(conf); err != nil {
+		t.Fatalf("valid key pair: %v", err)
 	}
 }

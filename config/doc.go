@@ -13,4 +13,6 @@
 // unknown key, a value of the wrong type, a duplicate endpoint, a port
 // range out of bounds — is reported as "file:line: what is wrong", all of
 // them at once, and [Parse] returns no configuration when there is any.
+// [Load] also loads the TLS certificate and key the [sip] section names
+// (for tls and wss) and reports a bad pair at the tls_cert line.
 package config

@@ -42,7 +42,8 @@ type server struct {
 	t       *testing.T
 	dir     string
 	conf    string
-	SIP     string // host:port of the UDP listener
+	SIP     string            // host:port of the UDP listener
+	Listen  map[string]string // host:port of each SIP listener by transport ("udp", "tls", "ws" …)
 	Control string
 	cmd     *exec.Cmd
 	mu      sync.Mutex
@@ -79,6 +80,12 @@ func startPBX(t *testing.T, dialplan string) *server {
 // startPBXWith is startPBX with extra configuration sections.
 func startPBXWith(t *testing.T, dialplan, extra string) *server {
 	t.Helper()
+	return startPBXSIP(t, dialplan, "", extra)
+}
+
+// startPBXSIP is startPBXWith with extra lines in the [sip] section.
+func startPBXSIP(t *testing.T, dialplan, sipExtra, extra string) *server {
+	t.Helper()
 	dir := t.TempDir()
 	ctl := freePort(t)
 	sounds, err := filepath.Abs("../sounds")
@@ -99,7 +106,7 @@ media_ip = 127.0.0.1
 rtp_start = 30000
 rtp_end = 40000
 guest_context = guest
-`, sounds, ctl) + testEndpoints + extra
+`, sounds, ctl) + sipExtra + testEndpoints + extra
 	write(t, filepath.Join(dir, "pbx.conf"), conf)
 	write(t, filepath.Join(dir, "extensions.conf"), dialplan)
 	s := &server{t: t, dir: dir, conf: filepath.Join(dir, "pbx.conf"), Control: ctl, exited: make(chan struct{})}
@@ -112,7 +119,7 @@ guest_context = guest
 		t.Fatal(err)
 	}
 	ready := make(chan string, 1)
-	re := regexp.MustCompile(`msg="sip listening" udp=(\S+)`)
+	re := regexp.MustCompile(`msg="sip listening" (.*)`)
 	go func() {
 		defer close(s.exited)
 		sc := bufio.NewScanner(stderr)
@@ -133,8 +140,12 @@ guest_context = guest
 	}()
 	t.Cleanup(s.stop)
 	select {
-	case addr := <-ready:
-		s.SIP = addr
+	case attrs := <-ready:
+		s.Listen = map[string]string{}
+		for _, m := range regexp.MustCompile(`(\w+)=(\S+)`).FindAllStringSubmatch(attrs, -1) {
+			s.Listen[m[1]] = m[2]
+		}
+		s.SIP = s.Listen["udp"]
 	case <-s.exited:
 		t.Fatalf("pbx exited before listening:\n%s", s.Log())
 	case <-time.After(30 * time.Second):

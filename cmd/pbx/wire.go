@@ -70,7 +70,8 @@ func startDrivers(ctx context.Context, p *pbx) error {
 	eps.m.Store(&m)
 	d, err := sip.New(sip.Config{
 		Registry: p.reg, Logger: p.log,
-		UDP: c.UDP, TCP: c.TCP, MediaIP: c.MediaIP,
+		UDP: c.UDP, TCP: c.TCP, TLS: c.TLS, WS: c.WS, WSS: c.WSS, MediaIP: c.MediaIP,
+		TLSCertFile: p.cfg.Resolve(c.TLSCert), TLSKeyFile: p.cfg.Resolve(c.TLSKey),
 		RTPPortMin: c.RTPStart, RTPPortMax: c.RTPEnd, RTPTimeout: c.RTPTimeout,
 		Endpoints: eps, GuestContext: c.Guest, Realm: c.Realm,
 	})
@@ -97,11 +98,10 @@ func startDrivers(ctx context.Context, p *pbx) error {
 		return errors.New("sip: not ready after 10 s")
 	}
 	attrs := []any{}
-	if a := d.Addr("udp"); a != nil {
-		attrs = append(attrs, "udp", a.String())
-	}
-	if a := d.Addr("tcp"); a != nil {
-		attrs = append(attrs, "tcp", a.String())
+	for _, n := range []string{"udp", "tcp", "tls", "ws", "wss"} {
+		if a := d.Addr(n); a != nil {
+			attrs = append(attrs, n, a.String())
+		}
 	}
 	p.log.Info("sip listening", attrs...)
 	p.reloaders = append(p.reloaders, func(cfg *config.Config) {

@@ -1,9 +1,11 @@
 package sip
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,9 +86,23 @@ type Config struct {
 
 	// UDP and TCP are the listen addresses ("127.0.0.1:5060"); port 0
 	// picks a free port, reported by [Driver.Addr] once [Driver.Ready] is
-	// closed. An empty address disables the transport; at least one is
-	// required.
+	// closed. An empty address disables the transport; at least one
+	// listen address (of any transport) is required.
 	UDP, TCP string
+	// TLS is the listen address of SIP over TLS (RFC 3261 §26, sip: URIs
+	// with transport=tls; sips: is not supported), WS and WSS those of
+	// SIP over WebSocket and secure WebSocket (RFC 7118, subprotocol
+	// "sip"). They work like TCP; empty disables them. TLS and WSS need a
+	// certificate: TLSConfig, or TLSCertFile and TLSKeyFile.
+	TLS, WS, WSS string
+	// TLSCertFile and TLSKeyFile are the PEM certificate (chain) and
+	// private key of the TLS and WSS listeners, loaded by [New] (an
+	// unreadable or mismatched pair is an [ErrConfig]).
+	TLSCertFile, TLSKeyFile string
+	// TLSConfig, when set, is the server configuration of the TLS and WSS
+	// listeners instead of the files; it must carry a certificate
+	// (Certificates or GetCertificate). The driver does not modify it.
+	TLSConfig *tls.Config
 	// Host is the host written in Contact and Via headers; empty means the
 	// IP of the listen address (or MediaIP when that is unspecified).
 	Host string
@@ -142,6 +158,8 @@ type Config struct {
 
 	// now replaces time.Now in tests (nonce expiry, bindings, limits).
 	now func() time.Time
+	// wsHandshake replaces wsHandshakeTimeout in tests.
+	wsHandshake time.Duration
 }
 
 // withDefaults validates cfg and fills in defaults.
@@ -149,14 +167,22 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.Registry == nil {
 		return cfg, fmt.Errorf("%w: no registry", ErrConfig)
 	}
-	if cfg.UDP == "" && cfg.TCP == "" {
+	listens := []string{cfg.UDP, cfg.TCP, cfg.TLS, cfg.WS, cfg.WSS}
+	if !slices.ContainsFunc(listens, func(a string) bool { return a != "" }) {
 		return cfg, fmt.Errorf("%w: no listen address", ErrConfig)
+	}
+	if cfg.TLS != "" || cfg.WSS != "" {
+		tc, err := serverTLSConfig(cfg.TLSConfig, cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.TLSConfig = tc
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	listenIP := func() netip.Addr {
-		for _, a := range []string{cfg.UDP, cfg.TCP} {
+		for _, a := range listens {
 			if a == "" {
 				continue
 			}
@@ -242,10 +268,33 @@ func (cfg Config) withDefaults() (Config, error) {
 		return cfg, fmt.Errorf("%w: MaxExpires %d below MinExpires %d", ErrConfig, cfg.MaxExpires, cfg.MinExpires)
 	}
 	cfg.DefaultExpires = min(max(cfg.DefaultExpires, cfg.MinExpires), cfg.MaxExpires)
+	if cfg.wsHandshake <= 0 {
+		cfg.wsHandshake = wsHandshakeTimeout
+	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "pbx"
 	}
 	return cfg, nil
+}
+
+// serverTLSConfig returns the TLS server configuration of the TLS and WSS
+// listeners: tc when given (it must have a certificate), else one holding
+// the key pair loaded from certFile and keyFile.
+func serverTLSConfig(tc *tls.Config, certFile, keyFile string) (*tls.Config, error) {
+	if tc != nil {
+		if len(tc.Certificates) == 0 && tc.GetCertificate == nil && tc.GetConfigForClient == nil {
+			return nil, fmt.Errorf("%w: TLSConfig has no certificate", ErrConfig)
+		}
+		return tc, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, fmt.Errorf("%w: tls and wss need a certificate and key (TLSCertFile, TLSKeyFile)", ErrConfig)
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("%w: tls certificate %s, key %s: %w", ErrConfig, certFile, keyFile, err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
 // codecsOf returns the formats of endpoint e (the driver's when e has none).

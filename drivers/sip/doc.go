@@ -7,11 +7,45 @@
 //
 // # Wiring
 //
-//	d, err := sip.New(sip.Config{Registry: reg, UDP: "0.0.0.0:5060", MediaIP: ip, Endpoints: eps})
+//	d, err := sip.New(sip.Config{Registry: reg, UDP: "0.0.0.0:5060", MediaIP: ip, Endpoints: eps,
+//		TLS: "0.0.0.0:5061", WSS: "0.0.0.0:8089", TLSCertFile: "pbx.crt", TLSKeyFile: "pbx.key"})
 //	reg.Register(d)                      // dial strings "SIP/alice", "SIP/alice@host:port"
 //	go d.Serve(ctx, dialplanHandler)     // accepts calls; <-d.Ready(), d.Addr("udp")
 //	...
 //	reg.Shutdown(ctx); d.Close()
+//
+// # Transports
+//
+// UDP, TCP, TLS (RFC 3261 §26) and WebSocket, plain and secure (RFC
+// 7118, subprotocol "sip"), each enabled by its listen address in
+// [Config] (port 0: the bound port is [Driver.Addr]("tls") and so on).
+// All five are sipgo's; the driver binds the TCP listeners itself, wraps
+// tls and wss ones in crypto/tls with the certificate of
+// [Config].TLSCertFile and TLSKeyFile (or [Config].TLSConfig; a bad pair
+// fails [New] with [ErrConfig]), and bounds the WebSocket handshake
+// (sipgo upgrades on its accept loop, so one silent client would stall
+// it). URIs are sip: with a transport parameter (sips: is refused), and
+// a dial string naming a URI dials over udp or tcp only. RTP
+// stays plain UDP whatever the signalling transport: no SRTP, and no
+// DTLS-SRTP or ICE, so WebRTC browsers can signal over wss but not yet
+// exchange media.
+//
+// Each transport has its own Contact (the listener's port and
+// ";transport=tls", "ws" or "wss") and its Via says SIP/2.0/TLS, WS or
+// WSS. A registration records the transport and the address it came from
+// ([Binding].Source and Transport), and calls to the binding go there:
+// over a connection-oriented transport sipgo finds the phone's open
+// connection by that address and reuses it. Over tls, ws and wss the
+// driver keeps using that connection, the phone's flow (RFC 5626 §5.3;
+// RFC 7118 §5), for the whole dialog: in-dialog requests, ACKs and
+// CANCELs go to the source of the dialog's INVITE or of its responses
+// rather than to the Contact, which is typically unroutable
+// ("….invalid") for a browser and unreachable for a phone behind NAT.
+// Over TCP in-dialog requests still follow the Contact. A tls, ws or wss
+// binding whose connection is closed (the phone went away and has not
+// registered again) is skipped when dialling, so a user with no other
+// binding is not registered as far as Request is concerned: the driver
+// does not, and for WebSocket cannot, connect back.
 //
 // # Registrar
 //
@@ -206,7 +240,7 @@
 // # Goroutines and locks
 //
 // Per driver: one sipgo read loop per listener (plus sipgo's per-message
-// goroutines) and the media workers (one per CPU) serving every call's
+// goroutines and one reader per TCP, TLS or WebSocket connection) and the media workers (one per CPU) serving every call's
 // RTP and RTCP sockets and media timers. Per call: the INVITE goroutine
 // (inbound only, running the dialplan), the on-demand mailbox goroutine,
 // and short-lived helpers; all are waited for by [Driver.Close]. A stream's

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -59,9 +60,9 @@ type Driver struct {
 	handler  channel.Handler
 	serving  bool
 	closed   bool
-	addrs    map[string]net.Addr // "udp", "tcp" -> bound address
+	addrs    map[string]net.Addr // "udp", "tcp", "tls", "ws", "wss" -> bound address
 	udpConn  net.PacketConn
-	tcpLn    net.Listener
+	streamLn []net.Listener             // the TCP listeners of tcp, tls, ws and wss
 	dialogs  map[string]*sipgo.DialogUA // by lowercase transport
 	calls    map[string]*call           // by dialog id (callID__calleeTag__callerTag)
 	invites  map[string]*call           // inbound calls by Call-ID and From tag (merged requests)
@@ -158,8 +159,9 @@ func (d *Driver) Name() string { return Name }
 // Ready is closed once [Driver.Serve] has bound its listeners.
 func (d *Driver) Ready() <-chan struct{} { return d.ready }
 
-// Addr returns the bound address of the "udp" or "tcp" listener, or nil
-// before [Driver.Ready] or for a disabled transport.
+// Addr returns the bound address of the "udp", "tcp", "tls", "ws" or
+// "wss" listener, or nil before [Driver.Ready] or for a disabled
+// transport.
 func (d *Driver) Addr(network string) net.Addr {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -237,32 +239,120 @@ func (d *Driver) listen() error {
 			}
 		}
 	}
-	if d.cfg.TCP != "" {
-		l, err := net.Listen("tcp", d.cfg.TCP)
+	// The connection-oriented transports: sipgo serves each from a TCP
+	// listener, wrapped in TLS for tls and wss (sipgo's ServeTLS and
+	// ServeWSS expect that), and upgrades ws and wss connections itself.
+	for _, s := range []struct {
+		network, addr string
+		serve         func(net.Listener) error
+	}{
+		{"tcp", d.cfg.TCP, d.srv.ServeTCP},
+		{"tls", d.cfg.TLS, d.srv.ServeTLS},
+		{"ws", d.cfg.WS, d.srv.ServeWS},
+		{"wss", d.cfg.WSS, d.srv.ServeWSS},
+	} {
+		if s.addr == "" {
+			continue
+		}
+		l, err := net.Listen("tcp", s.addr)
 		if err != nil {
-			return fmt.Errorf("sip: listen tcp %s: %w", d.cfg.TCP, err)
+			return fmt.Errorf("sip: listen %s %s: %w", s.network, s.addr, err)
 		}
 		d.mu.Lock()
-		d.tcpLn = l
-		d.addrs["tcp"] = l.Addr()
-		d.dialogs["tcp"] = d.newDialogUA(l.Addr(), "tcp")
+		d.streamLn = append(d.streamLn, l)
+		d.addrs[s.network] = l.Addr()
+		d.dialogs[s.network] = d.newDialogUA(l.Addr(), s.network)
 		d.mu.Unlock()
+		served := l
+		if s.network == "tls" || s.network == "wss" {
+			served = tls.NewListener(served, d.cfg.TLSConfig)
+		}
+		if s.network == "ws" || s.network == "wss" {
+			served = handshakeListener{Listener: served, timeout: d.cfg.wsHandshake}
+		}
 		d.wg.Go(func() {
-			if err := d.srv.ServeTCP(l); err != nil && !errors.Is(err, net.ErrClosed) {
-				d.log.Error("tcp listener failed", "error", err)
+			if err := s.serve(served); err != nil && !errors.Is(err, net.ErrClosed) {
+				d.log.Error("listener failed", "transport", s.network, "error", err)
 			}
 		})
 	}
 	return nil
 }
 
+// newDialogUA returns the dialog user agent of a transport ("" for UDP):
+// its Contact names the listener, with a transport parameter. Over tls,
+// ws and wss the far end is reached through the connection its request
+// came from (RewriteContact; RFC 5626's flow, RFC 7118 §5): such phones
+// usually accept no connections, and a WebSocket client cannot, so
+// in-dialog requests, ACKs and CANCELs go to the source of the dialog's
+// INVITE (inbound) or of its responses (outbound) rather than to the
+// Contact, unless the dialog has a route set.
 func (d *Driver) newDialogUA(a net.Addr, transport string) *sipgo.DialogUA {
 	ap, _ := netip.ParseAddrPort(a.String())
 	contact := sipmsg.ContactHeader{Address: sipmsg.Uri{Scheme: "sip", Host: d.cfg.Host, Port: int(ap.Port())}}
 	if transport != "" {
 		contact.Address.UriParams = sipmsg.HeaderParams{{K: "transport", V: transport}}
 	}
-	return &sipgo.DialogUA{Client: d.cli, ContactHDR: contact}
+	return &sipgo.DialogUA{Client: d.cli, ContactHDR: contact, RewriteContact: usesFlow(transport)}
+}
+
+// usesFlow reports whether requests to a far end on transport go through
+// the connection it opened (see newDialogUA).
+func usesFlow(transport string) bool {
+	switch strings.ToLower(transport) {
+	case "tls", "ws", "wss":
+		return true
+	}
+	return false
+}
+
+// flowOpen reports whether sipgo still holds the connection of transport
+// from source (a far end's flow, see newDialogUA).
+func (d *Driver) flowOpen(transport, source string) bool {
+	c, err := d.ua.TransportLayer().GetConnection(transport, source)
+	if err != nil || c == nil {
+		return false
+	}
+	_, _ = c.TryClose() // GetConnection took a reference
+	return true
+}
+
+// wsHandshakeTimeout bounds a WebSocket connection's handshake (TLS and
+// HTTP upgrade).
+const wsHandshakeTimeout = 10 * time.Second
+
+// handshakeListener sets a deadline on each accepted connection that
+// lasts until the server's first write (the 101 Switching Protocols, or
+// the refusal) is done. sipgo upgrades WebSocket connections on its
+// accept loop, so a client that connected and never sent its upgrade
+// request would otherwise stall every later connection.
+type handshakeListener struct {
+	net.Listener
+	timeout time.Duration
+}
+
+// Accept implements net.Listener.
+func (l handshakeListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	// An error here means a broken connection, which the upgrade reports.
+	_ = c.SetDeadline(time.Now().Add(l.timeout))
+	return &handshakeConn{Conn: c}, nil
+}
+
+// handshakeConn clears the handshake deadline after its first write.
+type handshakeConn struct {
+	net.Conn
+	once sync.Once
+}
+
+// Write implements net.Conn.
+func (c *handshakeConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.once.Do(func() { _ = c.Conn.SetDeadline(time.Time{}) })
+	return n, err
 }
 
 // dialogUA returns the dialog user agent of a transport ("UDP", "tcp").
@@ -305,7 +395,7 @@ func (d *Driver) Close() error {
 	for c := range d.allCalls {
 		calls = append(calls, c)
 	}
-	udp, tcp := d.udpConn, d.tcpLn
+	udp, streams := d.udpConn, d.streamLn
 	d.mu.Unlock()
 
 	for _, c := range calls {
@@ -334,8 +424,8 @@ func (d *Driver) Close() error {
 	if udp != nil {
 		errs = append(errs, udp.Close())
 	}
-	if tcp != nil {
-		errs = append(errs, tcp.Close())
+	for _, l := range streams {
+		errs = append(errs, l.Close())
 	}
 	errs = append(errs, d.ua.Close())
 	d.wg.Wait()
@@ -347,7 +437,7 @@ func (d *Driver) Close() error {
 	// would close. Let such stragglers run, then sweep the pools again.
 	for range 20 {
 		runtime.Gosched()
-		for _, n := range []string{"udp", "tcp"} {
+		for _, n := range []string{"udp", "tcp", "tls", "ws", "wss"} {
 			if p := d.ua.TransportLayer().Pool(n); p != nil {
 				_ = p.Clear()
 			}

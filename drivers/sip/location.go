@@ -19,8 +19,11 @@ type Binding struct {
 	CallID string
 	CSeq   uint32
 	// Source is the address the REGISTER came from ("192.0.2.7:5062") and
-	// Transport its transport ("UDP", "TCP"). Calls to the binding are
-	// sent there, so phones behind NAT are reached.
+	// Transport its transport ("UDP", "TCP", "TLS", "WS", "WSS"). Calls
+	// to the binding are sent there, so phones behind NAT are reached;
+	// over a connection-oriented transport that is the connection the
+	// REGISTER arrived on while it is open (the phone's flow, which a
+	// WebSocket phone needs: it accepts no connections).
 	Source    string
 	Transport string
 	// UserAgent is the registering phone's User-Agent header.

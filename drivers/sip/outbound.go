@@ -39,7 +39,7 @@ type target struct {
 	uri         sipmsg.Uri
 	to          sipmsg.Uri // To header address
 	destination string     // host:port to send to ("" = from the URI)
-	transport   string     // "UDP" or "TCP"
+	transport   string     // "UDP", "TCP", "TLS", "WS" or "WSS"
 }
 
 // branch is one INVITE of an outbound call.
@@ -85,6 +85,12 @@ func (d *Driver) Request(ctx context.Context, dst string, want *topology.Topolog
 		for _, b := range bs {
 			var u sipmsg.Uri
 			if err := sipmsg.ParseUri(b.Contact, &u); err != nil {
+				continue
+			}
+			if usesFlow(b.Transport) && !d.flowOpen(b.Transport, b.Source) {
+				// The phone can only be reached over the connection it
+				// registered on, and that is gone.
+				d.log.Debug("binding's connection is closed", "user", user, "contact", b.Contact, "source", b.Source)
 				continue
 			}
 			targets = append(targets, target{

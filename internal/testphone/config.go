@@ -1,6 +1,9 @@
 package testphone
 
-import "log/slog"
+import (
+	"crypto/tls"
+	"log/slog"
+)
 
 // Config configures a [Phone]. Every field but User has a usable zero value.
 type Config struct {
@@ -22,8 +25,17 @@ type Config struct {
 	// targets are sent there (it acts as outbound proxy); INVITEs to full
 	// SIP URIs go to the URI's host. Empty is fine for phone-to-phone calls.
 	Server string
-	// Transport is "udp" (the default) or "tcp".
+	// Transport is "udp" (the default), "tcp", "tls", "ws" or "wss". Over
+	// tls, ws and wss the phone is a client only, like a browser phone
+	// (RFC 7118): it listens for nothing, connects to Server, puts an
+	// unroutable host ("….invalid") in its Contact, and receives calls
+	// over the connection it registered on. It cannot dial other phones
+	// directly.
 	Transport string
+	// TLSConfig is the client configuration of tls and wss connections
+	// (typically RootCAs trusting the PBX's certificate); nil means the
+	// system roots.
+	TLSConfig *tls.Config
 	// LocalIP is the address the phone listens on for SIP and RTP, and puts
 	// into Contact and SDP. Empty means 127.0.0.1. Ports are always
 	// ephemeral.

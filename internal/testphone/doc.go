@@ -79,6 +79,7 @@
 //
 // SRTP, RTCP, ICE, reliable provisional responses (100rel/PRACK), UPDATE,
 // REFER, session timers, strict routing, DNS SRV, authentication of
-// requests the phone receives, audio codecs other than G.711, and
-// in-band DTMF generation.
+// requests the phone receives, audio codecs other than G.711, in-band
+// DTMF generation, and listening on TLS or WebSocket (over those the
+// phone is a client only, reached over the connection it opened).
 package testphone

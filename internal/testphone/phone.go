@@ -31,14 +31,15 @@ type Phone struct {
 	cfg       Config
 	log       *slog.Logger
 	ip        netip.Addr
-	transport string // "UDP" or "TCP"
-	addr      netip.AddrPort
+	transport string         // "UDP", "TCP", "TLS", "WS" or "WSS"
+	addr      netip.AddrPort // the listener's; zero for a client-only phone
+	flowHost  string         // Contact host of a client-only phone (….invalid)
 	domain    string
 
 	ua       *sipgo.UserAgent
 	srv      *sipgo.Server
 	cli      *sipgo.Client
-	listener io.Closer
+	listener io.Closer // nil for a client-only phone
 
 	incoming chan *Call
 	done     chan struct{} // closed by Close after live calls were hung up
@@ -74,7 +75,7 @@ func New(cfg Config) (*Phone, error) {
 	switch transport {
 	case "":
 		transport = "UDP"
-	case "UDP", "TCP":
+	case "UDP", "TCP", "TLS", "WS", "WSS":
 	default:
 		return nil, fmt.Errorf("testphone: unsupported transport %q", cfg.Transport)
 	}
@@ -105,7 +106,8 @@ func New(cfg Config) (*Phone, error) {
 	local := netip.AddrPortFrom(ip, 0)
 	var serve func(*sipgo.Server) error
 	var ready chan struct{} // closed once requests can be sent from the listener
-	if transport == "UDP" {
+	switch transport {
+	case "UDP":
 		conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(local))
 		if err != nil {
 			return nil, fmt.Errorf("testphone: listen: %w", err)
@@ -114,16 +116,21 @@ func New(cfg Config) (*Phone, error) {
 		rc := &readyConn{PacketConn: conn, ready: make(chan struct{})}
 		serve = func(s *sipgo.Server) error { return s.ServeUDP(rc) }
 		ready = rc.ready
-	} else {
+	case "TCP":
 		ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(local))
 		if err != nil {
 			return nil, fmt.Errorf("testphone: listen: %w", err)
 		}
 		p.listener, p.addr = ln, ln.Addr().(*net.TCPAddr).AddrPort()
 		serve = func(s *sipgo.Server) error { return s.ServeTCP(ln) }
+	default:
+		// Client only: requests from the far end arrive on the
+		// connections sipgo opened to it.
+		p.flowHost = strings.ToLower(sip.GenerateTagN(12)) + ".invalid"
 	}
 
 	p.ua, err = sipgo.NewUA(
+		sipgo.WithUserAgenTLSConfig(cfg.TLSConfig),
 		sipgo.WithUserAgent(userAgent),
 		sipgo.WithUserAgentHostname(domain),
 		sipgo.WithUserAgentTransactionLayerOptions(
@@ -133,7 +140,7 @@ func New(cfg Config) (*Phone, error) {
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(p.log)),
 	)
 	if err != nil {
-		p.listener.Close()
+		p.closeListener()
 		return nil, fmt.Errorf("testphone: user agent: %w", err)
 	}
 	p.srv, err = sipgo.NewServer(p.ua, sipgo.WithServerLogger(p.log))
@@ -152,7 +159,7 @@ func New(cfg Config) (*Phone, error) {
 	}
 	if err != nil {
 		p.ua.Close()
-		p.listener.Close()
+		p.closeListener()
 		return nil, fmt.Errorf("testphone: sipgo: %w", err)
 	}
 
@@ -164,15 +171,25 @@ func New(cfg Config) (*Phone, error) {
 	p.srv.OnInfo(p.handler(p.onInfo))
 	p.srv.OnNoRoute(p.handler(p.onOther))
 
-	p.serveWG.Go(func() {
-		if err := serve(p.srv); err != nil && !errors.Is(err, net.ErrClosed) {
-			p.log.Debug("sip listener stopped", "error", err)
-		}
-	})
+	if serve != nil {
+		p.serveWG.Go(func() {
+			if err := serve(p.srv); err != nil && !errors.Is(err, net.ErrClosed) {
+				p.log.Debug("sip listener stopped", "error", err)
+			}
+		})
+	}
 	if ready != nil {
 		<-ready
 	}
 	return p, nil
+}
+
+// closeListener closes the SIP listener, if the phone has one.
+func (p *Phone) closeListener() error {
+	if p.listener == nil {
+		return nil
+	}
+	return p.listener.Close()
 }
 
 // readyConn tells when sipgo starts reading the UDP listener: by then it
@@ -191,7 +208,8 @@ func (c *readyConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	return c.PacketConn.ReadFrom(b)
 }
 
-// Addr returns the address the phone listens on for SIP.
+// Addr returns the address the phone listens on for SIP; the zero value
+// for a client-only phone (tls, ws, wss), which listens for nothing.
 func (p *Phone) Addr() netip.AddrPort { return p.addr }
 
 // URI returns the phone's direct SIP URI (its Contact), which another
@@ -214,9 +232,13 @@ func (p *Phone) aor() sip.Uri {
 
 func (p *Phone) contactURI() sip.Uri {
 	u := sip.Uri{Scheme: "sip", User: p.cfg.User, Host: p.ip.String(), Port: int(p.addr.Port())}
-	if p.transport == "TCP" {
+	if p.flowHost != "" {
+		// RFC 7118 §5: the far end can only answer over the connection.
+		u.Host, u.Port = p.flowHost, 0
+	}
+	if p.transport != "UDP" {
 		u.UriParams = sip.NewParams()
-		u.UriParams.Add("transport", "tcp")
+		u.UriParams.Add("transport", strings.ToLower(p.transport))
 	}
 	return u
 }
@@ -293,7 +315,7 @@ func (p *Phone) Close() error {
 	p.wg.Wait()
 	p.uaClosing.Store(true)
 	err := p.ua.Close()
-	if lerr := p.listener.Close(); lerr != nil && !errors.Is(lerr, net.ErrClosed) {
+	if lerr := p.closeListener(); lerr != nil && !errors.Is(lerr, net.ErrClosed) {
 		err = errors.Join(err, lerr)
 	}
 	p.serveWG.Wait()

@@ -471,3 +471,21 @@ func TestCloseHangsUp(t *testing.T) {
 		t.Error("Incoming not closed")
 	}
 }
+
+// TestClientOnlyTransports: over tls, ws and wss the phone listens for
+// nothing and its Contact is unroutable (RFC 7118 §5); the PBX tests
+// (drivers/sip) register and call over them.
+func TestClientOnlyTransports(t *testing.T) {
+	for _, tr := range []string{"tls", "ws", "wss"} {
+		p := newPhone(t, Config{User: "alice", Transport: tr})
+		if p.Addr().IsValid() {
+			t.Errorf("%s: Addr %v, want none", tr, p.Addr())
+		}
+		if u := p.URI(); !strings.Contains(u, ".invalid;transport="+tr) {
+			t.Errorf("%s: URI %q", tr, u)
+		}
+	}
+	if _, err := New(Config{User: "alice", Transport: "sctp"}); err == nil {
+		t.Error("sctp accepted")
+	}
+}
