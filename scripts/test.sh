@@ -2,7 +2,7 @@
 # Runs every test of pbx: formatting, vet, a cgo-free build, the race-enabled
 # unit and end-to-end suites (which start real SIP user agents on loopback),
 # and the invariants build. Installs the Debian packages the tests need
-# first (SIPp, sox), so a fresh machine needs nothing else but Go.
+# first (SIPp, sox, baresip), so a fresh machine needs nothing else but Go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

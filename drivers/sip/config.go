@@ -133,8 +133,12 @@ type Config struct {
 	Realm string
 	// Algorithms lists the digest algorithms challenged, one
 	// WWW-Authenticate header each, in order ([MD5], [SHA256]). Empty
-	// means MD5 then SHA-256: phones that only read the first challenge
-	// get MD5, which every phone speaks.
+	// means MD5 alone: every phone speaks it, while some refuse a 401
+	// that carries any challenge they cannot compute, even next to an
+	// MD5 one they could (libre 1.1, under baresip 1.0, fails the whole
+	// REGISTER with ENOSYS on a SHA-256 challenge, although RFC 8760
+	// §2.4 says to ignore it). Offer SHA-256 only where the phones are
+	// known to cope.
 	Algorithms []string
 	// NonceTTL is how long a nonce is accepted; later it is stale. 0
 	// means 5 minutes.
@@ -228,7 +232,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.Realm = DefaultRealm
 	}
 	if len(cfg.Algorithms) == 0 {
-		cfg.Algorithms = []string{MD5, SHA256}
+		cfg.Algorithms = []string{MD5}
 	}
 	for i, a := range cfg.Algorithms {
 		switch strings.ToUpper(a) {

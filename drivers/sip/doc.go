@@ -50,13 +50,15 @@
 // # Registrar
 //
 // REGISTER is always digest-authenticated (one WWW-Authenticate challenge
-// per configured algorithm, MD5 and SHA-256, qop=auth). Nonces are
-// self-validating (an HMAC over their issue time) so unauthenticated
-// requests leave no state; a nonce older than NonceTTL is answered with a
-// fresh challenge carrying stale=true when the rest of the credentials
-// were right; nonce counts must grow. A wrong password is answered 403,
-// and a source IP failing more than AuthFailLimit times in AuthFailWindow
-// gets 403 without a challenge for AuthBlock (logged once). Bindings live
+// per configured algorithm, qop=auth: MD5 by default, SHA-256 only on
+// request, since some phones abort on a challenge they cannot compute
+// instead of skipping it). Nonces are self-validating (an HMAC over
+// their issue time) so unauthenticated requests leave no state; a nonce
+// older than NonceTTL is answered with a fresh challenge carrying
+// stale=true when the rest of the credentials were right; nonce counts
+// must grow. A wrong password is answered 403, and a source IP failing
+// more than AuthFailLimit times in AuthFailWindow gets 403 without a
+// challenge for AuthBlock (logged once). Bindings live
 // in a [Location] (in memory by default) with expiry, up to
 // Endpoint.MaxContacts per user (the binding expiring first makes room),
 // "*" with Expires: 0 removes them all, and an interval below MinExpires

@@ -214,12 +214,40 @@ func TestRegisterMaxContacts(t *testing.T) {
 	}
 }
 
+// TestRegisterChallengesMD5ByDefault: with no algorithms configured the
+// 401 carries one MD5 challenge and nothing else. baresip 1.0 (libre 1.1)
+// fails the whole REGISTER with ENOSYS ("Register: Function not
+// implemented") when any WWW-Authenticate header names another
+// algorithm, so a default SHA-256 challenge locked it out entirely.
+func TestRegisterChallengesMD5ByDefault(t *testing.T) {
+	e := newEnv(t)
+	rc := newRawClient(t, e.udp())
+	req := rc.register("alice", "md5-only", 1, []string{"<sip:alice@127.0.0.1:5999>"})
+	res := rc.do(t, req)
+	chals := res.GetHeaders("WWW-Authenticate")
+	if res.StatusCode != 401 || len(chals) != 1 {
+		t.Fatalf("got %s with %d challenges, want 401 with 1", res.Short(), len(chals))
+	}
+	if v := chals[0].Value(); !strings.Contains(v, "algorithm=MD5") || strings.Contains(v, "SHA") {
+		t.Fatalf("challenge %q, want MD5 only", v)
+	}
+	authorize(t, req, res, "alice", "alice-secret", MD5, 1)
+	req.CSeq().SeqNo++
+	if res = rc.do(t, req); res.StatusCode != 200 {
+		t.Fatalf("authorized: %s", res.Short())
+	}
+}
+
 // TestRegisterRaw drives the registrar with hand-built requests: both
 // algorithms, a stale nonce, expiry clamping, "*" removal, query, and the
 // per-source failure limit.
 func TestRegisterRaw(t *testing.T) {
 	clk := newSyncClock()
-	e := newEnv(t, func(c *Config) { c.now = clk.now; c.AuthFailLimit = 3 })
+	e := newEnv(t, func(c *Config) {
+		c.now = clk.now
+		c.AuthFailLimit = 3
+		c.Algorithms = []string{MD5, SHA256}
+	})
 	rc := newRawClient(t, e.udp())
 	contact := "<sip:alice@127.0.0.1:5999>"
 
