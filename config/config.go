@@ -74,8 +74,12 @@ type SIP struct {
 	RTPStart        int
 	RTPEnd          int
 	Realm           string
-	RTPTimeout      time.Duration
-	Guest           string // context for unauthenticated callers, "" refuses them
+	// DigestAlgorithms are the digest algorithms challenged, in order
+	// ("MD5", "SHA-256"); empty means MD5 alone (some phones refuse a
+	// 401 carrying a challenge they cannot compute).
+	DigestAlgorithms []string
+	RTPTimeout       time.Duration
+	Guest            string // context for unauthenticated callers, "" refuses them
 
 	tlsPos, certPos Pos // where tls (or wss) and tls_cert were set
 }
@@ -407,6 +411,19 @@ func (c *Config) parseSIP(sec *section, fail failFunc) {
 			c.SIP.RTPEnd = portValue(l, fail)
 		case "realm":
 			c.SIP.Realm = l.value
+		case "digest_algorithms":
+			c.SIP.DigestAlgorithms = nil
+			for a := range strings.SplitSeq(l.value, ",") {
+				a = strings.ToUpper(strings.TrimSpace(a))
+				switch a {
+				case "MD5", "SHA-256":
+					if !slices.Contains(c.SIP.DigestAlgorithms, a) {
+						c.SIP.DigestAlgorithms = append(c.SIP.DigestAlgorithms, a)
+					}
+				default:
+					fail(l.pos, "digest_algorithms: %q is not md5 or sha-256", a)
+				}
+			}
 		case "rtp_timeout":
 			c.SIP.RTPTimeout = secondsValue(l, fail)
 		case "guest_context":

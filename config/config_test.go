@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -29,24 +30,25 @@ func TestDefaultIsValidAndLoopbackOnly(t *testing.T) {
 
 func TestErrorsHaveFileAndLine(t *testing.T) {
 	cases := map[string]struct{ in, want string }{
-		"unknown key":        {"[general]\nbogus = 1\n", "x.conf:2: unknown key \"bogus\" in [general]"},
-		"wrong type":         {"[sip]\nrtp_start = lots\n", "x.conf:2: rtp_start must be a number"},
-		"port out of range":  {"[sip]\nrtp_end = 70000\n", "x.conf:2: rtp_end 70000 out of range"},
-		"duplicate endpoint": {"[1001]\ntype=endpoint\npassword=a\n[1001]\ntype=endpoint\npassword=b\n", "x.conf:4: duplicate endpoint [1001] (first at x.conf:1)"},
-		"no password":        {"[1001]\ntype=endpoint\n", "x.conf:1: endpoint [1001] has no password"},
-		"bad codec":          {"[1001]\ntype=endpoint\npassword=a\ncodecs=ulaw,gsm\n", "x.conf:4: codecs: format: unknown format \"gsm\""},
-		"outside section":    {"key = v\n", "x.conf:1: key outside any section"},
-		"malformed header":   {"[sip\n", "x.conf:1: malformed section header"},
-		"not key value":      {"[sip]\njunk\n", "x.conf:2: expected key = value"},
-		"unknown section":    {"[foo]\nbar = 1\n", "x.conf:2: unknown key \"bar\" in endpoint [foo]"},
-		"bad address":        {"[sip]\nudp = localhost\n", "x.conf:2: udp must be ip:port"},
-		"pprof off loopback": {"[general]\npprof = 0.0.0.0:6060\n", "x.conf:2: pprof must listen on a loopback address"},
-		"bad log level":      {"[general]\nlog_level = loud\n", "x.conf:2: log_level must be"},
-		"range inverted":     {"[sip]\nrtp_start = 20000\nrtp_end = 10000\n", "rtp_start 20000 must be below rtp_end 10000"},
-		"tls without cert":   {"[sip]\ntls = 127.0.0.1:5061\ntls_key = k.pem\n", "x.conf:2: tls and wss need tls_cert and tls_key"},
-		"wss without key":    {"[sip]\ntls_cert = c.pem\nwss = 127.0.0.1:8089\n", "x.conf:3: tls and wss need tls_cert and tls_key"},
-		"bad ws address":     {"[sip]\nws = localhost:8088\n", "x.conf:2: ws must be ip:port"},
-		"no transport":       {"[sip]\nudp =\ntcp =\n", "x.conf:1: [sip] listens on no transport"},
+		"unknown key":          {"[general]\nbogus = 1\n", "x.conf:2: unknown key \"bogus\" in [general]"},
+		"wrong type":           {"[sip]\nrtp_start = lots\n", "x.conf:2: rtp_start must be a number"},
+		"port out of range":    {"[sip]\nrtp_end = 70000\n", "x.conf:2: rtp_end 70000 out of range"},
+		"duplicate endpoint":   {"[1001]\ntype=endpoint\npassword=a\n[1001]\ntype=endpoint\npassword=b\n", "x.conf:4: duplicate endpoint [1001] (first at x.conf:1)"},
+		"no password":          {"[1001]\ntype=endpoint\n", "x.conf:1: endpoint [1001] has no password"},
+		"bad codec":            {"[1001]\ntype=endpoint\npassword=a\ncodecs=ulaw,gsm\n", "x.conf:4: codecs: format: unknown format \"gsm\""},
+		"outside section":      {"key = v\n", "x.conf:1: key outside any section"},
+		"malformed header":     {"[sip\n", "x.conf:1: malformed section header"},
+		"not key value":        {"[sip]\njunk\n", "x.conf:2: expected key = value"},
+		"unknown section":      {"[foo]\nbar = 1\n", "x.conf:2: unknown key \"bar\" in endpoint [foo]"},
+		"bad address":          {"[sip]\nudp = localhost\n", "x.conf:2: udp must be ip:port"},
+		"pprof off loopback":   {"[general]\npprof = 0.0.0.0:6060\n", "x.conf:2: pprof must listen on a loopback address"},
+		"bad digest algorithm": {"[sip]\ndigest_algorithms = md5, sha-1\n", "x.conf:2: digest_algorithms: \"SHA-1\" is not md5 or sha-256"},
+		"bad log level":        {"[general]\nlog_level = loud\n", "x.conf:2: log_level must be"},
+		"range inverted":       {"[sip]\nrtp_start = 20000\nrtp_end = 10000\n", "rtp_start 20000 must be below rtp_end 10000"},
+		"tls without cert":     {"[sip]\ntls = 127.0.0.1:5061\ntls_key = k.pem\n", "x.conf:2: tls and wss need tls_cert and tls_key"},
+		"wss without key":      {"[sip]\ntls_cert = c.pem\nwss = 127.0.0.1:8089\n", "x.conf:3: tls and wss need tls_cert and tls_key"},
+		"bad ws address":       {"[sip]\nws = localhost:8088\n", "x.conf:2: ws must be ip:port"},
+		"no transport":         {"[sip]\nudp =\ntcp =\n", "x.conf:1: [sip] listens on no transport"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -168,5 +170,18 @@ func TestLoadChecksTLSCertificate(t *testing.T) {
 	}
 	if _, err := Load(conf); err != nil {
 		t.Fatalf("valid key pair: %v", err)
+	}
+}
+
+func TestDigestAlgorithms(t *testing.T) {
+	c, err := Parse("x.conf", strings.NewReader("[sip]\ndigest_algorithms = sha-256, MD5, md5\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.SIP.DigestAlgorithms, []string{"SHA-256", "MD5"}) {
+		t.Fatalf("algorithms %q, want SHA-256 then MD5 once", c.SIP.DigestAlgorithms)
+	}
+	if d, _ := Parse("x.conf", strings.NewReader("")); len(d.SIP.DigestAlgorithms) != 0 {
+		t.Fatalf("default %q, want none (the driver's MD5 alone)", d.SIP.DigestAlgorithms)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -74,6 +75,7 @@ func startDrivers(ctx context.Context, p *pbx) error {
 		TLSCertFile: p.cfg.Resolve(c.TLSCert), TLSKeyFile: p.cfg.Resolve(c.TLSKey),
 		RTPPortMin: c.RTPStart, RTPPortMax: c.RTPEnd, RTPTimeout: c.RTPTimeout,
 		Endpoints: eps, GuestContext: c.Guest, Realm: c.Realm,
+		Algorithms: slices.Clone(c.DigestAlgorithms),
 	})
 	if err != nil {
 		return fmt.Errorf("sip: %w", err)
