@@ -78,6 +78,9 @@ func (e *Engine) Close() error {
 		for _, c := range w.conns {
 			c.closeLocked()
 		}
+		for _, t := range w.timers {
+			t.idx = -1 // stopped: a later Stop finds nothing to remove
+		}
 		w.timers = nil
 		w.mu.Unlock()
 		w.be.wake()

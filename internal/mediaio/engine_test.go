@@ -355,3 +355,23 @@ func TestUnservedSocketKeepsDatagrams(t *testing.T) {
 		}
 	})
 }
+
+// TestStopAfterEngineClose: stopping a timer that was scheduled when the
+// engine closed is harmless (Close stopped it).
+func TestStopAfterEngineClose(t *testing.T) {
+	for name, cfg := range backends {
+		t.Run(name, func(t *testing.T) {
+			e, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := e.Pick()
+			tm := w.Schedule(time.Now().Add(time.Hour), func(time.Time) time.Time { return time.Time{} })
+			if err := e.Close(); err != nil {
+				t.Fatal(err)
+			}
+			tm.Stop()
+			tm.Stop()
+		})
+	}
+}
