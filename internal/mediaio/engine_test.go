@@ -356,6 +356,37 @@ func TestUnservedSocketKeepsDatagrams(t *testing.T) {
 	})
 }
 
+// TestLateTimerDoesNotStarveSockets: a timer that keeps returning times
+// already past (a worker that cannot keep up) still leaves the worker's
+// sockets served, as maxRunsPerPass promises.
+func TestLateTimerDoesNotStarveSockets(t *testing.T) {
+	forEach(t, func(t *testing.T, e *Engine) {
+		w := e.Pick()
+		got := make(chan struct{}, 1)
+		c, err := w.Listen(loopback, func([]byte, netip.AddrPort) {
+			select {
+			case got <- struct{}{}:
+			default:
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		late := w.Schedule(time.Now(), func(now time.Time) time.Time { return now.Add(-time.Millisecond) })
+		defer late.Stop()
+		p := peer(t)
+		if _, err := p.WriteToUDPAddrPort([]byte("x"), c.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-got:
+		case <-time.After(testTimeout):
+			t.Fatal("a late timer starved the worker's socket")
+		}
+	})
+}
+
 // TestStopAfterEngineClose: stopping a timer that was scheduled when the
 // engine closed is harmless (Close stopped it).
 func TestStopAfterEngineClose(t *testing.T) {

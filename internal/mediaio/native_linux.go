@@ -34,6 +34,7 @@ type native struct {
 	buf    []byte
 	rsa    unix.RawSockaddrAny
 	rsaLen uint32
+	polled bool // pollReady ran in this pass
 }
 
 // sockaddr is a socket's send scratch: the destination in kernel form.
@@ -206,9 +207,16 @@ func (n *native) run() {
 		if err := n.file.SetReadDeadline(until); err != nil {
 			return // the file is closed: the engine is closing
 		}
+		n.polled = false
 		err := n.rc.Read(n.poll)
 		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 			return
+		}
+		if !n.polled {
+			// A deadline already past fails the read before poll runs: a
+			// worker whose timers are late would never serve its sockets.
+			// Serve what is ready, without waiting, before the timers.
+			n.pollReady(uintptr(n.epfd))
 		}
 		w.mu.Lock()
 		if !w.closed {
@@ -222,6 +230,7 @@ func (n *native) run() {
 // ready) lets the runtime park the worker until the epoll fd is readable.
 func (n *native) pollReady(fd uintptr) bool {
 	w := n.w
+	n.polled = true
 	handled := false
 	for {
 		cnt, err := unix.EpollWait(int(fd), n.events, 0)
