@@ -192,19 +192,28 @@ func newChannel(r *Registry, cfg Config, id, name string) *Channel {
 	return c
 }
 
-// start launches the read pump, or for a [Queued] driver takes its
-// queues; the registry waits for either to end.
-func (c *Channel) start(wg *sync.WaitGroup) {
+// start launches the read pump, or for a [Queued] driver enters the
+// channel in the registry's wait group and returns the driver, whose
+// queues NewChannel takes with [Channel.takeQueues] once it holds no
+// lock; the registry waits for the pump or the hangup.
+func (c *Channel) start(wg *sync.WaitGroup) Queued {
 	q, ok := c.tech.(Queued)
 	if !ok {
 		c.in = make(chan *frame.Frame, readQueueLen)
 		wg.Go(c.pump)
-		return
+		return nil
 	}
 	// Without a pump, "the pump ended" is the hangup itself (a pump ends
 	// when ReadFrame returns io.EOF after Hangup).
 	wg.Add(1)
 	c.queuedDone = wg.Done
+	return q
+}
+
+// takeQueues takes a [Queued] driver's queues. It runs with no lock held,
+// before NewChannel returns the channel: the driver may report a far end
+// that hung up already by calling ev.Hangup from Queues.
+func (c *Channel) takeQueues(q Queued) {
 	c.qctl, c.qmedia = q.Queues(QueueEvents{
 		Hangup: func(cause Cause) {
 			if cause == 0 {
