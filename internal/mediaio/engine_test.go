@@ -406,3 +406,66 @@ func TestStopAfterEngineClose(t *testing.T) {
 		})
 	}
 }
+
+// TestBusySocketsDoNotStarveTimers: with more sockets ready than one
+// epoll_wait returns, and each holding many datagrams, a timer that comes
+// due still runs between batches instead of after the whole backlog.
+// Native only: the portable backend has a reader goroutine per socket,
+// and how soon its timer goroutine gets the lock among 300 runnable
+// readers is up to the Go scheduler.
+func TestBusySocketsDoNotStarveTimers(t *testing.T) {
+	const (
+		sockets = 300 // more than maxEvents
+		each    = 40
+		total   = sockets * each
+	)
+	e, err := New(Config{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	w := e.Pick()
+	var handled atomic.Int64
+	conns := make([]*Conn, sockets)
+	for i := range conns {
+		c, err := w.Listen(loopback, func([]byte, netip.AddrPort) { handled.Add(1) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns[i] = c
+	}
+	// Hold the worker in a timer while the backlog arrives; the timer
+	// then asks to run again 1 ms later.
+	entered, release := make(chan struct{}), make(chan struct{})
+	at := make(chan int64, 1)
+	calls := 0
+	w.Schedule(time.Now(), func(now time.Time) time.Time {
+		if calls++; calls == 1 {
+			close(entered)
+			<-release
+			return time.Now().Add(time.Millisecond)
+		}
+		at <- handled.Load()
+		return time.Time{}
+	})
+	<-entered
+	p := peer(t)
+	msg := make([]byte, 32)
+	for range each {
+		for _, c := range conns {
+			if _, err := p.WriteToUDPAddrPort(msg, c.LocalAddr()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	close(release)
+	select {
+	case n := <-at:
+		if n > total/2 {
+			t.Fatalf("the timer due 1 ms later ran after %d of %d datagrams", n, total)
+		}
+	case <-time.After(testTimeout):
+		t.Fatal("timer never ran")
+	}
+}
