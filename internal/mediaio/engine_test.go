@@ -469,3 +469,54 @@ func TestBusySocketsDoNotStarveTimers(t *testing.T) {
 		t.Fatal("timer never ran")
 	}
 }
+
+// lockCheckedBackend counts the wake-ups made without the worker's lock.
+type lockCheckedBackend struct {
+	backend
+	w        *Worker
+	unlocked atomic.Int32
+}
+
+func (b *lockCheckedBackend) wake() {
+	if b.w.mu.TryLock() {
+		b.w.mu.Unlock()
+		b.unlocked.Add(1)
+	}
+	b.backend.wake()
+}
+
+// TestWakeHoldsWorkerLock: a wake-up is made with the worker's lock held,
+// so it cannot come after Engine.Close released the backend. Schedule
+// used to wake after unlocking; racing Close, its eventfd write could hit
+// a closed descriptor, or whatever file had reused the number since.
+func TestWakeHoldsWorkerLock(t *testing.T) {
+	for name, portable := range map[string]bool{"native": false, "portable": true} {
+		t.Run(name, func(t *testing.T) {
+			// A worker whose loop is not started: the test plays it,
+			// parked with no timer.
+			e := &Engine{}
+			w := &Worker{e: e, conns: map[uint64]*Conn{}}
+			var be backend
+			if portable {
+				be = newPortable(w)
+			} else {
+				var err error
+				if be, err = newNative(w); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cb := &lockCheckedBackend{backend: be, w: w}
+			w.be = cb
+			e.workers = append(e.workers, w)
+			w.mu.Lock()
+			w.nextTimeoutLocked()
+			w.mu.Unlock()
+
+			w.Schedule(time.Now(), func(time.Time) time.Time { return time.Time{} })
+			e.Close()
+			if n := cb.unlocked.Load(); n != 0 {
+				t.Fatalf("%d wake-ups without the worker's lock", n)
+			}
+		})
+	}
+}
