@@ -300,7 +300,7 @@ func (c *Channel) Done() <-chan struct{} { return c.ctx.Done() }
 // HangupCause returns the cause the channel hung up with, or 0 while it is
 // alive.
 func (c *Channel) HangupCause() Cause {
-	if !c.hungup.Load() {
+	if c.ctx.Err() == nil {
 		return 0
 	}
 	return CauseOf(context.Cause(c.ctx))
@@ -511,13 +511,21 @@ func (c *Channel) HangupWith(cause Cause, reason string) error {
 }
 
 func (c *Channel) hangup(he *HangupError) error {
+	// The cause is published first: a hangup that loses the race below
+	// (the consumer reading a Queued driver's Hangup frame while the
+	// driver reports it) returns only once the channel is done, so a
+	// Read that then returns io.EOF finds the context cancelled with the
+	// first cause.
+	c.cancel(he)
 	if !c.hungup.CompareAndSwap(false, true) {
 		return nil
+	}
+	if first, ok := context.Cause(c.ctx).(*HangupError); ok {
+		he = first
 	}
 	c.mu.Lock()
 	c.state = Hungup
 	c.mu.Unlock()
-	c.cancel(he)
 	err := c.tech.Hangup(he.Cause)
 	if c.queuedDone != nil {
 		close(c.pumpDone)
