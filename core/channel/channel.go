@@ -192,19 +192,28 @@ func newChannel(r *Registry, cfg Config, id, name string) *Channel {
 	return c
 }
 
-// start launches the read pump, or for a [Queued] driver takes its
-// queues; the registry waits for either to end.
-func (c *Channel) start(wg *sync.WaitGroup) {
+// start launches the read pump, or for a [Queued] driver enters the
+// channel in the registry's wait group and returns the driver, whose
+// queues NewChannel takes with [Channel.takeQueues] once it holds no
+// lock; the registry waits for the pump or the hangup.
+func (c *Channel) start(wg *sync.WaitGroup) Queued {
 	q, ok := c.tech.(Queued)
 	if !ok {
 		c.in = make(chan *frame.Frame, readQueueLen)
 		wg.Go(c.pump)
-		return
+		return nil
 	}
 	// Without a pump, "the pump ended" is the hangup itself (a pump ends
 	// when ReadFrame returns io.EOF after Hangup).
 	wg.Add(1)
 	c.queuedDone = wg.Done
+	return q
+}
+
+// takeQueues takes a [Queued] driver's queues. It runs with no lock held,
+// before NewChannel returns the channel: the driver may report a far end
+// that hung up already by calling ev.Hangup from Queues.
+func (c *Channel) takeQueues(q Queued) {
 	c.qctl, c.qmedia = q.Queues(QueueEvents{
 		Hangup: func(cause Cause) {
 			if cause == 0 {
@@ -291,7 +300,7 @@ func (c *Channel) Done() <-chan struct{} { return c.ctx.Done() }
 // HangupCause returns the cause the channel hung up with, or 0 while it is
 // alive.
 func (c *Channel) HangupCause() Cause {
-	if !c.hungup.Load() {
+	if c.ctx.Err() == nil {
 		return 0
 	}
 	return CauseOf(context.Cause(c.ctx))
@@ -502,13 +511,21 @@ func (c *Channel) HangupWith(cause Cause, reason string) error {
 }
 
 func (c *Channel) hangup(he *HangupError) error {
+	// The cause is published first: a hangup that loses the race below
+	// (the consumer reading a Queued driver's Hangup frame while the
+	// driver reports it) returns only once the channel is done, so a
+	// Read that then returns io.EOF finds the context cancelled with the
+	// first cause.
+	c.cancel(he)
 	if !c.hungup.CompareAndSwap(false, true) {
 		return nil
+	}
+	if first, ok := context.Cause(c.ctx).(*HangupError); ok {
+		he = first
 	}
 	c.mu.Lock()
 	c.state = Hungup
 	c.mu.Unlock()
-	c.cancel(he)
 	err := c.tech.Hangup(he.Cause)
 	if c.queuedDone != nil {
 		close(c.pumpDone)

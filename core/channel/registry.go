@@ -160,10 +160,13 @@ func (r *Registry) NewChannel(cfg Config) (*Channel, error) {
 		return nil, ErrDriverClosed
 	}
 	r.channels[id] = c
-	c.start(&r.wg)
+	q := c.start(&r.wg)
 	r.mu.Unlock()
 	c.log.Info("channel created", "id", id)
 	r.emit("new", c)
+	if q != nil {
+		c.takeQueues(q) // after "new": Queues may hang the channel up
+	}
 	return c, nil
 }
 

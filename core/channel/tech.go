@@ -172,13 +172,16 @@ func capability[T any](t Tech) (T, bool) {
 // on [Config.Tech], not through Unwrap, so a wrapper that changes what
 // ReadFrame returns keeps the read goroutine.
 type Queued interface {
-	// Queues is called once, by NewChannel, before the channel is live.
-	// It returns the driver's queue of control frames (read first) and of
-	// media frames, with the semantics of ReadFrame's results: the
-	// consumer owns what it receives. The driver calls ev.Hangup once when
-	// the far end ends the call (from any goroutine, holding no lock): the
-	// core hangs the channel up with that cause, which calls the Tech's
-	// Hangup. After Hangup the core reads nothing more; the driver
+	// Queues is called once, by NewChannel, before NewChannel returns the
+	// channel (and with no lock held). It returns the driver's queue of
+	// control frames (read first) and of media frames, with the semantics
+	// of ReadFrame's results: the consumer owns what it receives. The
+	// driver calls ev.Hangup once when the far end ends the call (from any
+	// goroutine, holding no lock; from Queues itself when the far end
+	// ended the call before Queues was called): the core hangs the
+	// channel up with that cause, which calls the Tech's Hangup. The core
+	// may have hung the channel up before calling Queues (a registry
+	// shutting down). After Hangup the core reads nothing more; the driver
 	// releases what is left in its queues. ReadFrame is not called.
 	Queues(ev QueueEvents) (ctl, media <-chan *frame.Frame)
 }

@@ -142,6 +142,10 @@ type call struct {
 	closedSeen atomic.Bool // the mailbox handled closed
 	endOnce    sync.Once
 	cause      atomic.Int32 // the core's hangup cause
+	// remoteCause is the far end's cause, set when it ended the call (0
+	// until then); hangupSent records that qev's Hangup was called.
+	remoteCause atomic.Int32
+	hangupSent  atomic.Bool
 
 	ctl chan *frame.Frame
 	rx  chan *frame.Frame
@@ -491,24 +495,44 @@ func (c *call) remoteEnd(cause channel.Cause) {
 	c.st.ended = true
 	c.stopTimers()
 	c.stopMedia()
-	first := false
 	c.endOnce.Do(func() {
 		f := frame.NewControl(frame.Hangup)
 		f.Cause = int(cause)
 		c.queueCtl(f)
+		if cause == 0 {
+			cause = channel.CauseNormalClearing
+		}
+		c.remoteCause.Store(int32(cause))
 		close(c.ended)
-		first = true
 	})
-	if ev := c.qev.Load(); first && ev != nil {
-		ev.Hangup(cause) // a consumer that is not reading learns it too
+	c.reportHangup()
+}
+
+// reportHangup tells a core that reads the queues that the far end ended
+// the call, once, so a consumer that is not reading learns it too. Both
+// remoteEnd and Queues call it, each after publishing its half (the
+// cause, the callbacks), so whichever comes last reports.
+func (c *call) reportHangup() {
+	ev := c.qev.Load()
+	if ev == nil {
+		return
+	}
+	cause := channel.Cause(c.remoteCause.Load())
+	if cause == 0 {
+		return
+	}
+	if c.hangupSent.CompareAndSwap(false, true) {
+		ev.Hangup(cause)
 	}
 }
 
 // Queues implements [channel.Queued]: the core reads the call's queues
 // directly (the media workers and the mailbox fill them), so the call
-// needs no read goroutine in the core.
+// needs no read goroutine in the core. A far end that ended the call
+// before (a CANCEL racing the channel's creation) is reported now.
 func (c *call) Queues(ev channel.QueueEvents) (ctl, media <-chan *frame.Frame) {
 	c.qev.Store(&ev)
+	c.reportHangup()
 	return c.ctl, c.rx
 }
 

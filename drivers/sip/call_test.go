@@ -63,3 +63,42 @@ func TestStreamStatsSurviveRemoteBye(t *testing.T) {
 		t.Errorf("after the call finished: %+v, want %+v", again, final)
 	}
 }
+
+// TestCancelBeforeChannel: the caller cancels in the window between the
+// INVITE's CANCEL handler being armed and the channel being created (the
+// mailbox ends the call before the core takes the queues). The channel
+// must still hang up by itself, with the cause, for a handler that waits
+// on Done instead of reading.
+func TestCancelBeforeChannel(t *testing.T) {
+	e := newEnv(t)
+	c := newCall(e.d, true, "cancel-before-channel")
+	if !c.start() {
+		t.Fatal("driver closed")
+	}
+	c.cancel()
+	select {
+	case <-c.ended:
+	case <-time.After(testTimeout):
+		t.Fatal("the mailbox did not end the cancelled call")
+	}
+	ch, err := e.reg.NewChannel(channel.Config{Tech: c, Name: "SIP/test", Inbound: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ch.Hangup(channel.CauseNormalClearing)
+		select {
+		case <-c.done:
+		case <-time.After(testTimeout):
+			t.Error("call did not finish")
+		}
+	}()
+	select {
+	case <-ch.Done():
+	case <-time.After(testTimeout):
+		t.Fatal("channel never hung up: the CANCEL was lost")
+	}
+	if got := ch.HangupCause(); got != channel.CauseNormalClearing {
+		t.Errorf("cause %v, want %v", got, channel.CauseNormalClearing)
+	}
+}

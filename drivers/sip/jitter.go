@@ -125,7 +125,7 @@ func (s *rtpStream) playout(js *jitterState, now time.Time) time.Time {
 	if s.stopped.Load() {
 		return time.Time{}
 	}
-	if f := js.pop(now, s.pos); f != nil {
+	if f := js.pop(now, s.position()); f != nil {
 		s.c.deliver(f)
 	}
 	iv := js.interval()

@@ -63,7 +63,7 @@ func (m *mediaSet) stream(pos int, mt format.MediaType) *rtpStream {
 // [frame.DefaultStream].
 func (m *mediaSet) position(mt format.MediaType) int {
 	if s := m.stream(frame.DefaultStream, mt); s != nil {
-		return s.pos
+		return s.position()
 	}
 	return frame.DefaultStream
 }
@@ -132,6 +132,7 @@ type streamParams struct {
 	send       []sdp.Codec
 	sendDTMF   sdp.Codec
 	ptime      int
+	dtmfRate   int // clock rate of the received telephone-event; 0: none
 }
 
 func newParams(m *sdp.Media) *streamParams {
@@ -167,6 +168,7 @@ func newParams(m *sdp.Media) *streamParams {
 	}
 	if !m.RecvDTMF.IsZero() {
 		p.recv.set(m.RecvDTMF.PT, recvCodec{kind: recvDTMF, f: m.RecvDTMF.Format})
+		p.dtmfRate = m.RecvDTMF.Format.ClockRate
 	}
 	return p
 }
@@ -236,7 +238,7 @@ type streamCounters struct {
 // packet buffer.
 type rtpStream struct {
 	c        *call
-	pos      int
+	pos      atomic.Int32 // position in the topology (set by the mailbox)
 	conn     *rtpConn
 	params   atomic.Pointer[streamParams]
 	learned  atomic.Pointer[netip.AddrPort] // symmetric RTP: the source in use
@@ -250,6 +252,7 @@ type rtpStream struct {
 
 	// Media worker only.
 	pkt    rtp.Packet
+	rxp    *streamParams // the parameters dtmfRx was last brought in line with
 	dtmfRx dtmf.Receiver
 	sigs   []dtmf.Signal
 	voice  int // audio packets since a DTMF begin without end
@@ -272,10 +275,10 @@ type rtpStream struct {
 func newRTPStream(c *call, pos int, conn *rtpConn) *rtpStream {
 	s := &rtpStream{
 		c:    c,
-		pos:  pos,
 		conn: conn,
 		sigs: make([]dtmf.Signal, 0, 4),
 	}
+	s.pos.Store(int32(pos))
 	s.hdr.Version = 2
 	s.hdr.SSRC = rand.Uint32()
 	s.hdr.SequenceNumber = uint16(rand.Uint32())
@@ -283,26 +286,38 @@ func newRTPStream(c *call, pos int, conn *rtpConn) *rtpStream {
 }
 
 // configure installs negotiated parameters. A changed announced remote
-// address lets the stream learn its source again.
+// address lets the stream learn its source again. It runs on the mailbox
+// while the media worker may be receiving: the worker's own state
+// follows at its next packet (rxParams).
 func (s *rtpStream) configure(m *sdp.Media) {
 	p := newParams(m)
 	old := s.params.Swap(p)
 	if old != nil && old.remote != p.remote {
 		s.learned.Store(nil)
 	}
-	if old != nil && !old.recv.equal(&p.recv) {
+}
+
+// rxParams brings the receive state the media worker owns in line with
+// new parameters: a changed payload type table restarts the DTMF
+// receiver (media worker).
+func (s *rtpStream) rxParams(p *streamParams) {
+	if old := s.rxp; old != nil && !old.recv.equal(&p.recv) {
 		s.dtmfRx.Reset()
 	}
-	if !m.RecvDTMF.IsZero() {
-		s.dtmfRx.Rate = m.RecvDTMF.Format.ClockRate
+	if p.dtmfRate > 0 {
+		s.dtmfRx.Rate = p.dtmfRate
 	}
+	s.rxp = p
 }
+
+// position returns the stream's position in the topology.
+func (s *rtpStream) position() int { return int(s.pos.Load()) }
 
 // start makes the media worker serve the stream: received packets and
 // its RTCP reports. Mailbox (or before the call starts).
 func (s *rtpStream) start() {
 	if err := errors.Join(s.conn.rtp.SetHandler(s.receive), s.conn.rtcp.SetHandler(s.receiveRTCPFrom)); err != nil {
-		s.c.log.Warn("media socket not served", "stream", s.pos, "port", s.conn.port, "err", err)
+		s.c.log.Warn("media socket not served", "stream", s.position(), "port", s.conn.port, "err", err)
 	}
 	s.rtcpT = s.conn.w.Schedule(time.Now().Add(reportDelay()), s.reportTick)
 }
@@ -368,6 +383,9 @@ func (s *rtpStream) receive(b []byte, from netip.AddrPort) {
 		return
 	}
 	p := s.params.Load()
+	if p != s.rxp {
+		s.rxParams(p)
+	}
 	if err := s.pkt.Unmarshal(b); err != nil {
 		s.stats.invalid.Add(1)
 		return
@@ -412,7 +430,7 @@ func (s *rtpStream) receive(b []byte, from netip.AddrPort) {
 	copy(f.Payload, payload)
 	f.Kind = p.kind
 	f.Format = rc.f
-	f.Stream = s.pos
+	f.Stream = s.position()
 	f.Timestamp = s.pkt.Timestamp
 	f.SeqNo = s.pkt.SequenceNumber
 	f.Marker = s.pkt.Marker
@@ -430,7 +448,7 @@ func (s *rtpStream) emitDigits() {
 			k = frame.DTMFEnd
 		}
 		f := frame.NewDTMF(k, sg.Digit, sg.Duration)
-		f.Stream = s.pos
+		f.Stream = s.position()
 		s.c.queueCtl(f)
 	}
 	s.voice = 0
@@ -702,7 +720,7 @@ func (c *call) applyMedia(ms []sdp.Media) {
 			s.configure(m)
 			s.start()
 		} else {
-			s.pos = i
+			s.pos.Store(int32(i))
 			s.configure(m)
 		}
 		c.streamJitter(s)

@@ -414,3 +414,65 @@ func TestRTPTimeout(t *testing.T) {
 		t.Fatal("no BYE")
 	}
 }
+
+// TestRenegotiateWhileReceiving: a re-INVITE re-applies the media of a
+// stream that keeps receiving, here with another DTMF payload type. The
+// mailbox must leave the state the media worker owns (the DTMF receiver,
+// the stream's position) to the worker: the race detector watches.
+func TestRenegotiateWhileReceiving(t *testing.T) {
+	r := newMediaRig(t)
+	s := r.s
+	r.c.sockets[s.conn.port] = s.conn
+	r.c.media.Store(&mediaSet{streams: []*rtpStream{s}})
+	s.start()
+	dst := s.conn.rtp.LocalAddr()
+	send := func(b []byte) {
+		t.Helper()
+		if _, err := r.peer.WriteToUDPAddrPort(b, dst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := func(q chan *frame.Frame) *frame.Frame {
+		t.Helper()
+		select {
+		case f := <-q:
+			return f
+		case <-time.After(testTimeout):
+			t.Fatal("no frame")
+			return nil
+		}
+	}
+	payload := make([]byte, 160)
+	send(packet(t, 0, 1, 160, true, payload))
+	next(r.c.rx).Release()
+
+	// A digit and a voice packet in flight while the mailbox re-applies
+	// the media.
+	send(packet(t, 101, 2, 320, true, dtmf.Marshal(nil, dtmf.Event{Digit: '5', Duration: 160})))
+	send(packet(t, 0, 3, 480, false, payload))
+	m := sdp.Media{
+		Type:      format.Audio,
+		State:     stream.SendRecv,
+		LocalPort: s.conn.port,
+		Remote:    r.peerAddr(),
+		Send:      []sdp.Codec{{PT: 0, Format: format.ULaw}},
+		Recv:      []sdp.Codec{{PT: 0, Format: format.ULaw}},
+		SendDTMF:  sdp.Codec{PT: 96, Format: format.TelephoneEvent},
+		RecvDTMF:  sdp.Codec{PT: 96, Format: format.TelephoneEvent},
+	}
+	r.c.applyMedia([]sdp.Media{m})
+	if got := r.c.media.Load().streams[0]; got != s {
+		t.Fatal("the stream was replaced")
+	}
+	// The worker is done with what was in flight once a later packet
+	// comes out (the digit may have been refused by the new table).
+	send(packet(t, 0, 4, 640, false, payload))
+	for {
+		f := next(r.c.rx)
+		seq := f.SeqNo
+		f.Release()
+		if seq == 4 {
+			break
+		}
+	}
+}

@@ -78,9 +78,12 @@ func (e *Engine) Close() error {
 		for _, c := range w.conns {
 			c.closeLocked()
 		}
+		for _, t := range w.timers {
+			t.idx = -1 // stopped: a later Stop finds nothing to remove
+		}
 		w.timers = nil
-		w.mu.Unlock()
 		w.be.wake()
+		w.mu.Unlock()
 	}
 	e.wg.Wait()
 	for _, w := range e.workers {
@@ -117,7 +120,8 @@ type backend interface {
 	write(c *Conn, b []byte, to netip.AddrPort) (int, error)
 	// run is the worker's loop; it returns once w.closed is set.
 	run()
-	// wake makes run recompute its timeout (or notice w.closed).
+	// wake makes run recompute its timeout (or notice w.closed). w.mu
+	// held (so it never follows release); it must not block.
 	wake()
 	// release frees what the backend holds, after run returned.
 	release()
@@ -160,11 +164,13 @@ func (w *Worker) Schedule(at time.Time, fn func(now time.Time) time.Time) *Timer
 		return t
 	}
 	heap.Push(&w.timers, t)
-	wake := w.sleeping && t.idx == 0 && (w.until.IsZero() || at.Before(w.until))
-	w.mu.Unlock()
-	if wake {
+	if w.sleeping && t.idx == 0 && (w.until.IsZero() || at.Before(w.until)) {
+		// Under the lock: once Close has set closed, no wake-up can
+		// follow the backend's release (a late eventfd write would hit a
+		// closed or reused descriptor).
 		w.be.wake()
 	}
+	w.mu.Unlock()
 	return t
 }
 

@@ -355,3 +355,168 @@ func TestUnservedSocketKeepsDatagrams(t *testing.T) {
 		}
 	})
 }
+
+// TestLateTimerDoesNotStarveSockets: a timer that keeps returning times
+// already past (a worker that cannot keep up) still leaves the worker's
+// sockets served, as maxRunsPerPass promises.
+func TestLateTimerDoesNotStarveSockets(t *testing.T) {
+	forEach(t, func(t *testing.T, e *Engine) {
+		w := e.Pick()
+		got := make(chan struct{}, 1)
+		c, err := w.Listen(loopback, func([]byte, netip.AddrPort) {
+			select {
+			case got <- struct{}{}:
+			default:
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		late := w.Schedule(time.Now(), func(now time.Time) time.Time { return now.Add(-time.Millisecond) })
+		defer late.Stop()
+		p := peer(t)
+		if _, err := p.WriteToUDPAddrPort([]byte("x"), c.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-got:
+		case <-time.After(testTimeout):
+			t.Fatal("a late timer starved the worker's socket")
+		}
+	})
+}
+
+// TestStopAfterEngineClose: stopping a timer that was scheduled when the
+// engine closed is harmless (Close stopped it).
+func TestStopAfterEngineClose(t *testing.T) {
+	for name, cfg := range backends {
+		t.Run(name, func(t *testing.T) {
+			e, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := e.Pick()
+			tm := w.Schedule(time.Now().Add(time.Hour), func(time.Time) time.Time { return time.Time{} })
+			if err := e.Close(); err != nil {
+				t.Fatal(err)
+			}
+			tm.Stop()
+			tm.Stop()
+		})
+	}
+}
+
+// TestBusySocketsDoNotStarveTimers: with more sockets ready than one
+// epoll_wait returns, and each holding many datagrams, a timer that comes
+// due still runs between batches instead of after the whole backlog.
+// Native only: the portable backend has a reader goroutine per socket,
+// and how soon its timer goroutine gets the lock among 300 runnable
+// readers is up to the Go scheduler.
+func TestBusySocketsDoNotStarveTimers(t *testing.T) {
+	const (
+		sockets = 300 // more than maxEvents
+		each    = 40
+		total   = sockets * each
+	)
+	e, err := New(Config{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	w := e.Pick()
+	var handled atomic.Int64
+	conns := make([]*Conn, sockets)
+	for i := range conns {
+		c, err := w.Listen(loopback, func([]byte, netip.AddrPort) { handled.Add(1) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns[i] = c
+	}
+	// Hold the worker in a timer while the backlog arrives; the timer
+	// then asks to run again 1 ms later.
+	entered, release := make(chan struct{}), make(chan struct{})
+	at := make(chan int64, 1)
+	calls := 0
+	w.Schedule(time.Now(), func(now time.Time) time.Time {
+		if calls++; calls == 1 {
+			close(entered)
+			<-release
+			return time.Now().Add(time.Millisecond)
+		}
+		at <- handled.Load()
+		return time.Time{}
+	})
+	<-entered
+	p := peer(t)
+	msg := make([]byte, 32)
+	for range each {
+		for _, c := range conns {
+			if _, err := p.WriteToUDPAddrPort(msg, c.LocalAddr()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	close(release)
+	select {
+	case n := <-at:
+		if n > total/2 {
+			t.Fatalf("the timer due 1 ms later ran after %d of %d datagrams", n, total)
+		}
+	case <-time.After(testTimeout):
+		t.Fatal("timer never ran")
+	}
+}
+
+// lockCheckedBackend counts the wake-ups made without the worker's lock.
+type lockCheckedBackend struct {
+	backend
+	w        *Worker
+	unlocked atomic.Int32
+}
+
+func (b *lockCheckedBackend) wake() {
+	if b.w.mu.TryLock() {
+		b.w.mu.Unlock()
+		b.unlocked.Add(1)
+	}
+	b.backend.wake()
+}
+
+// TestWakeHoldsWorkerLock: a wake-up is made with the worker's lock held,
+// so it cannot come after Engine.Close released the backend. Schedule
+// used to wake after unlocking; racing Close, its eventfd write could hit
+// a closed descriptor, or whatever file had reused the number since.
+func TestWakeHoldsWorkerLock(t *testing.T) {
+	for name, portable := range map[string]bool{"native": false, "portable": true} {
+		t.Run(name, func(t *testing.T) {
+			// A worker whose loop is not started: the test plays it,
+			// parked with no timer.
+			e := &Engine{}
+			w := &Worker{e: e, conns: map[uint64]*Conn{}}
+			var be backend
+			if portable {
+				be = newPortable(w)
+			} else {
+				var err error
+				if be, err = newNative(w); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cb := &lockCheckedBackend{backend: be, w: w}
+			w.be = cb
+			e.workers = append(e.workers, w)
+			w.mu.Lock()
+			w.nextTimeoutLocked()
+			w.mu.Unlock()
+
+			w.Schedule(time.Now(), func(time.Time) time.Time { return time.Time{} })
+			e.Close()
+			if n := cb.unlocked.Load(); n != 0 {
+				t.Fatalf("%d wake-ups without the worker's lock", n)
+			}
+		})
+	}
+}

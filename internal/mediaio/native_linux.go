@@ -34,6 +34,7 @@ type native struct {
 	buf    []byte
 	rsa    unix.RawSockaddrAny
 	rsaLen uint32
+	polled bool // pollReady ran in this pass
 }
 
 // sockaddr is a socket's send scratch: the destination in kernel form.
@@ -206,9 +207,16 @@ func (n *native) run() {
 		if err := n.file.SetReadDeadline(until); err != nil {
 			return // the file is closed: the engine is closing
 		}
+		n.polled = false
 		err := n.rc.Read(n.poll)
 		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 			return
+		}
+		if !n.polled {
+			// A deadline already past fails the read before poll runs: a
+			// worker whose timers are late would never serve its sockets.
+			// Serve what is ready, without waiting, before the timers.
+			n.pollReady(uintptr(n.epfd))
 		}
 		w.mu.Lock()
 		if !w.closed {
@@ -218,11 +226,12 @@ func (n *native) run() {
 	}
 }
 
-// poll handles the ready sockets until none is left; false (nothing was
-// ready) lets the runtime park the worker until the epoll fd is readable.
+// poll handles one batch of ready sockets (one datagram each, at most
+// maxEvents sockets); false (nothing was ready) lets the runtime park the
+// worker until the epoll fd is readable.
 func (n *native) pollReady(fd uintptr) bool {
 	w := n.w
-	handled := false
+	n.polled = true
 	for {
 		cnt, err := unix.EpollWait(int(fd), n.events, 0)
 		if err != nil {
@@ -232,9 +241,8 @@ func (n *native) pollReady(fd uintptr) bool {
 			return true
 		}
 		if cnt == 0 {
-			return handled
+			return false
 		}
-		handled = true
 		w.mu.Lock()
 		for i := range cnt {
 			ev := &n.events[i]
@@ -248,13 +256,12 @@ func (n *native) pollReady(fd uintptr) bool {
 				n.read(c)
 			}
 		}
-		closed := w.closed
 		w.mu.Unlock()
-		if closed || cnt < len(n.events) {
-			// Sockets left with data are still reported next time;
-			// returning lets timers run between bursts.
-			return true
-		}
+		// Sockets left with data (level-triggered) are reported again
+		// by the next pass, which polls before it parks; returning after
+		// each batch lets due timers run between batches, even when more
+		// sockets are ready than one batch holds.
+		return true
 	}
 }
 
