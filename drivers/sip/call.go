@@ -138,8 +138,9 @@ type call struct {
 	// The on-demand mailbox (see kick).
 	qev        atomic.Pointer[channel.QueueEvents] // set when the core reads the queues itself
 	running    atomic.Bool
-	cancelSeen atomic.Bool // the mailbox handled cancelled
-	closedSeen atomic.Bool // the mailbox handled closed
+	queued     atomic.Int32 // events sent on c.events and not yet received
+	cancelSeen atomic.Bool  // the mailbox handled cancelled
+	closedSeen atomic.Bool  // the mailbox handled closed
 	endOnce    sync.Once
 	cause      atomic.Int32 // the core's hangup cause
 	// remoteCause is the far end's cause, set when it ended the call (0
@@ -233,12 +234,24 @@ func (c *call) start() bool {
 // post delivers ev to the mailbox; false once the call has finished.
 func (c *call) post(ev event) bool {
 	select {
+	case <-c.done:
+		return false // checked first: select picks at random among ready cases
+	default:
+	}
+	select {
 	case c.events <- &ev:
-		c.kick()
+		c.enqueued()
 		return true
 	case <-c.done:
 		return false
 	}
+}
+
+// enqueued counts an event sent on c.events and makes sure a mailbox
+// goroutine will see it.
+func (c *call) enqueued() {
+	c.queued.Add(1)
+	c.kick()
 }
 
 // ask posts ev with a reply channel and waits for the reply, ctx, or the
@@ -372,7 +385,7 @@ func (c *call) WriteFrame(f *frame.Frame) error {
 		// event, end stops it. Never block the media path.
 		select {
 		case c.events <- &event{kind: evDigit, digit: f.Digit, dur: f.Duration, begin: f.Kind == frame.DTMFBegin}:
-			c.kick()
+			c.enqueued()
 		default:
 		}
 	}
@@ -589,6 +602,7 @@ func (c *call) step() bool {
 	}
 	select {
 	case ev := <-c.events:
+		c.queued.Add(-1)
 		c.handle(ev)
 		return true
 	default:
@@ -599,7 +613,10 @@ func (c *call) step() bool {
 // hasWork reports whether something waits for the mailbox. It reads no
 // mailbox state, so a goroutine that just gave up running may call it.
 func (c *call) hasWork() bool {
-	if len(c.events) > 0 {
+	// An atomic count, not len(c.events): len is no synchronising
+	// operation, and on a weakly ordered CPU it could be read before
+	// running was cleared, losing a wake-up.
+	if c.queued.Load() > 0 {
 		return true
 	}
 	select {
@@ -637,6 +654,7 @@ func (c *call) finish() {
 	for {
 		select {
 		case ev := <-c.events:
+			c.queued.Add(-1)
 			c.reject(ev)
 			continue
 		default:
@@ -916,7 +934,7 @@ func (c *call) onShutdown() {
 func (c *call) shutdown() {
 	select {
 	case c.events <- &event{kind: evShutdown}:
-		c.kick()
+		c.enqueued()
 	default:
 		go c.post(event{kind: evShutdown})
 	}

@@ -98,7 +98,7 @@ func New(cfg Config) (*Driver, error) {
 		d.now = time.Now
 	}
 	d.auth = newAuthenticator(&d.cfg, d.now)
-	d.media, err = mediaio.New(mediaio.Config{})
+	d.media, err = mediaio.New(mediaio.Config{Logger: d.log})
 	if err != nil {
 		return nil, fmt.Errorf("sip: media engine: %w", err)
 	}

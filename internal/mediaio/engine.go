@@ -3,6 +3,7 @@ package mediaio
 import (
 	"container/heap"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"runtime"
 	"sync"
@@ -17,6 +18,9 @@ type Config struct {
 	// Portable selects the goroutine-per-socket backend even where epoll
 	// is available (for tests, and as an escape hatch).
 	Portable bool
+	// Logger receives the one error a worker can hit (its epoll file
+	// failing); nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // Handler receives one datagram: b is the worker's buffer, valid only
@@ -28,6 +32,7 @@ type Handler func(b []byte, from netip.AddrPort)
 // Engine is a set of workers serving sockets and timers. Safe for
 // concurrent use.
 type Engine struct {
+	log     *slog.Logger
 	workers []*Worker
 	next    atomic.Uint32
 	wg      sync.WaitGroup
@@ -40,7 +45,10 @@ func New(cfg Config) (*Engine, error) {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	e := &Engine{}
+	e := &Engine{log: cfg.Logger}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
 	for range n {
 		w := &Worker{e: e, conns: map[uint64]*Conn{}}
 		var err error

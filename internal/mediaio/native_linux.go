@@ -205,11 +205,13 @@ func (n *native) run() {
 		until := w.nextTimeoutLocked()
 		w.mu.Unlock()
 		if err := n.file.SetReadDeadline(until); err != nil {
-			return // the file is closed: the engine is closing
+			n.died(err)
+			return
 		}
 		n.polled = false
 		err := n.rc.Read(n.poll)
 		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			n.died(err)
 			return
 		}
 		if !n.polled {
@@ -223,6 +225,17 @@ func (n *native) run() {
 			w.runTimersLocked(time.Now())
 		}
 		w.mu.Unlock()
+	}
+}
+
+// died reports a worker loop that ends other than by Engine.Close (its
+// epoll file failed): its sockets and timers are no longer served.
+func (n *native) died(err error) {
+	n.w.mu.Lock()
+	closing := n.w.closed
+	n.w.mu.Unlock()
+	if !closing {
+		n.w.e.log.Error("media worker stopped: its sockets and timers are no longer served", "error", err)
 	}
 }
 
