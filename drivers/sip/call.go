@@ -362,9 +362,17 @@ func (c *call) ReadFrame() (*frame.Frame, error) {
 		default:
 		}
 		// The Hangup frame went out; io.EOF only once the core has acted
-		// on it (an earlier EOF would read as a driver failure).
-		<-c.closed
-		return nil, io.EOF
+		// on it (an earlier EOF would read as a driver failure). A call
+		// that finished without the core hanging up (the driver closed)
+		// drained the frame: say it again.
+		select {
+		case <-c.closed:
+			return nil, io.EOF
+		case <-c.done:
+			f := frame.NewControl(frame.Hangup)
+			f.Cause = int(c.remoteCause.Load())
+			return f, nil
+		}
 	}
 }
 
@@ -518,7 +526,9 @@ func (c *call) remoteEnd(cause channel.Cause) {
 		c.remoteCause.Store(int32(cause))
 		close(c.ended)
 	})
-	c.reportHangup()
+	// Not on the mailbox: the core's hang-up runs observers and hooks,
+	// which must be free to call back into the call.
+	c.wg.Go(c.reportHangup)
 }
 
 // reportHangup tells a core that reads the queues that the far end ended
